@@ -1,0 +1,123 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { DEFAULT_BOUNDS, TOKEN_KINDS, type PolicyBounds, type TokenKind } from './core/policy.js';
+import { DEFAULT_SCOPES, parseScopeCatalog, type ScopeDefinition } from './core/scopes.js';
+import { isValidPrefix } from './core/token-format.js';
+
+/** The deployment's configuration (DESIGN §4 "Configuration"), from env or a JSON file. */
+export type Config = {
+  port: number;
+  host: string;
+  dataDir: string;
+  databaseUrl: string | null;
+  tokenPrefix: string;
+  scopes: ScopeDefinition[];
+  /** Hex or base64 pepper from the environment; otherwise generated into the data directory. */
+  pepper: string | null;
+  publicUrl: string;
+  adminEmail: string | null;
+  adminPassword: string | null;
+  /** Plans whose orgs may not create tokens at all. */
+  plansWithoutTokens: string[];
+  policyBounds: PolicyBounds;
+  /** How often buffered last-used times are written (ms); DESIGN allows at most 60 s staleness. */
+  usageFlushMs: number;
+  sessionTtlMs: number;
+  logLevel: string;
+  /** Cookies get `Secure` when the public URL is https. */
+  secureCookies: boolean;
+};
+
+type Env = Record<string, string | undefined>;
+
+const KEYS = {
+  port: 'KEYWARD_PORT',
+  host: 'KEYWARD_HOST',
+  dataDir: 'KEYWARD_DATA_DIR',
+  databaseUrl: 'KEYWARD_DATABASE_URL',
+  tokenPrefix: 'KEYWARD_TOKEN_PREFIX',
+  scopesFile: 'KEYWARD_SCOPES_FILE',
+  pepper: 'KEYWARD_PEPPER',
+  publicUrl: 'KEYWARD_PUBLIC_URL',
+  adminEmail: 'KEYWARD_ADMIN_EMAIL',
+  adminPassword: 'KEYWARD_ADMIN_PASSWORD',
+  logLevel: 'KEYWARD_LOG_LEVEL',
+} as const;
+
+export class ConfigError extends Error {}
+
+/**
+ * Reads configuration: the JSON file named by KEYWARD_CONFIG (keys as in `KEYS`, camelCase, or
+ * `policyBounds`/`plansWithoutTokens`), overridden by individual environment variables.
+ */
+export function loadConfig(env: Env = process.env): Config {
+  const file: Record<string, unknown> = env.KEYWARD_CONFIG ? readJson(env.KEYWARD_CONFIG) : {};
+  const pick = (key: keyof typeof KEYS): string | undefined => {
+    const fromEnv = env[KEYS[key]];
+    if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
+    const fromFile = file[key];
+    return fromFile === undefined || fromFile === null ? undefined : String(fromFile);
+  };
+
+  const port = Number(pick('port') ?? 8080);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`${KEYS.port} must be a port number`);
+  const host = pick('host') ?? '127.0.0.1';
+  const tokenPrefix = pick('tokenPrefix') ?? 'kw';
+  if (!isValidPrefix(tokenPrefix)) {
+    throw new ConfigError(`${KEYS.tokenPrefix} must be 1-16 lowercase letters or digits, starting with a letter`);
+  }
+  const scopesFile = pick('scopesFile');
+  let scopes = DEFAULT_SCOPES;
+  if (scopesFile) {
+    try {
+      scopes = parseScopeCatalog(readJson(scopesFile));
+    } catch (error) {
+      throw new ConfigError(`${KEYS.scopesFile}: ${(error as Error).message}`);
+    }
+  }
+  const publicUrl = (pick('publicUrl') ?? `http://${host}:${port}`).replace(/\/+$/, '');
+  return {
+    port,
+    host,
+    dataDir: resolve(pick('dataDir') ?? './data'),
+    databaseUrl: pick('databaseUrl') ?? null,
+    tokenPrefix,
+    scopes,
+    pepper: pick('pepper') ?? null,
+    publicUrl,
+    adminEmail: pick('adminEmail') ?? null,
+    adminPassword: pick('adminPassword') ?? null,
+    plansWithoutTokens: stringList(file.plansWithoutTokens) ?? ['free'],
+    policyBounds: bounds(file.policyBounds),
+    usageFlushMs: 15_000,
+    sessionTtlMs: 12 * 3_600_000,
+    logLevel: pick('logLevel') ?? 'info',
+    secureCookies: publicUrl.startsWith('https://'),
+  };
+}
+
+function readJson(path: string): Record<string, unknown> {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+  } catch (error) {
+    throw new ConfigError(`cannot read ${path}: ${(error as Error).message}`);
+  }
+}
+
+function stringList(value: unknown): string[] | undefined {
+  return Array.isArray(value) && value.every((v) => typeof v === 'string') ? value : undefined;
+}
+
+function bounds(value: unknown): PolicyBounds {
+  if (typeof value !== 'object' || value === null) return DEFAULT_BOUNDS;
+  const raw = value as Record<string, unknown>;
+  const kinds = stringList(raw.allowed_kinds)?.filter((k): k is TokenKind => (TOKEN_KINDS as readonly string[]).includes(k));
+  return {
+    max_lifetime_days: typeof raw.max_lifetime_days === 'number' ? raw.max_lifetime_days : DEFAULT_BOUNDS.max_lifetime_days,
+    max_tokens_per_user:
+      typeof raw.max_tokens_per_user === 'number' ? raw.max_tokens_per_user : DEFAULT_BOUNDS.max_tokens_per_user,
+    allowed_kinds: kinds && kinds.length > 0 ? kinds : DEFAULT_BOUNDS.allowed_kinds,
+    allow_no_expiration:
+      typeof raw.allow_no_expiration === 'boolean' ? raw.allow_no_expiration : DEFAULT_BOUNDS.allow_no_expiration,
+  };
+}

@@ -1,0 +1,36 @@
+import { BlockList, isIP } from 'node:net';
+import { ValidationFailed } from './errors.js';
+
+/** Normalizes an allowlist of IPs and CIDRs; throws naming the first bad entry. */
+export function parseAllowlist(entries: readonly string[]): string[] {
+  return [...new Set(entries.map((entry) => normalizeEntry(entry.trim())))];
+}
+
+function normalizeEntry(entry: string): string {
+  const [address = '', bits, extra] = entry.split('/');
+  const family = isIP(address);
+  const maxBits = family === 6 ? 128 : 32;
+  const prefix = bits === undefined ? maxBits : /^\d{1,3}$/.test(bits) ? Number(bits) : NaN;
+  if (family === 0 || extra !== undefined || !(prefix >= 0 && prefix <= maxBits)) {
+    throw new ValidationFailed(`ip_allowlist entry "${entry}" is not an IP address or CIDR range.`, {
+      field: 'ip_allowlist',
+    });
+  }
+  return bits === undefined ? address : `${address}/${prefix}`;
+}
+
+/** Whether `ip` falls in the allowlist; an empty list allows every address. */
+export function ipAllowed(allowlist: readonly string[], ip: string): boolean {
+  if (allowlist.length === 0) return true;
+  const list = new BlockList();
+  for (const entry of allowlist) {
+    const [address = '', bits] = entry.split('/');
+    const type = isIP(address) === 6 ? 'ipv6' : 'ipv4';
+    if (bits === undefined) list.addAddress(address, type);
+    else list.addSubnet(address, Number(bits), type);
+  }
+  const bare = ip.startsWith('::ffff:') && isIP(ip.slice(7)) === 4 ? ip.slice(7) : ip;
+  const family = isIP(bare);
+  if (family === 0) return false;
+  return list.check(bare, family === 6 ? 'ipv6' : 'ipv4');
+}

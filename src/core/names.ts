@@ -1,0 +1,27 @@
+import { ValidationFailed } from './errors.js';
+
+// C0, DEL and C1 controls, plus the Unicode line/paragraph separators and bidi overrides.
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/u;
+
+/** A display name: trimmed, NFC-normalized, 1..max characters, no control characters. */
+export function normalizeName(raw: string, field = 'name', max = 100): string {
+  const name = raw.normalize('NFC').trim();
+  if (name.length === 0) throw new ValidationFailed(`${field} must not be empty.`, { field });
+  if ([...name].length > max) throw new ValidationFailed(`${field} must be at most ${max} characters.`, { field });
+  if (CONTROL.test(name)) throw new ValidationFailed(`${field} must not contain control characters.`, { field });
+  return name;
+}
+
+/** An optional free-text description: like a name but longer, and empty means none. */
+export function normalizeDescription(raw: string | null | undefined, max = 1000): string | null {
+  if (raw === undefined || raw === null) return null;
+  const text = raw.normalize('NFC').trim();
+  if (text.length === 0) return null;
+  if ([...text].length > max) {
+    throw new ValidationFailed(`description must be at most ${max} characters.`, { field: 'description' });
+  }
+  if (/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(text)) {
+    throw new ValidationFailed('description must not contain control characters.', { field: 'description' });
+  }
+  return text;
+}

@@ -1,0 +1,56 @@
+import { encodeBase62, randomBase62 } from './base62.js';
+import { crc32 } from './crc32.js';
+
+/**
+ * Opaque API keys: `<prefix>_<32 base62 random><6 base62 CRC32>`. The checksum covers everything
+ * before it, so typos and forgeries are rejected without touching the database.
+ */
+export const RANDOM_LENGTH = 32;
+export const CHECKSUM_LENGTH = 6;
+export const PREFIX_PATTERN = /^[a-z][a-z0-9]{0,15}$/;
+
+export function isValidPrefix(prefix: string): boolean {
+  return PREFIX_PATTERN.test(prefix);
+}
+
+export function checksumOf(body: string): string {
+  return encodeBase62(BigInt(crc32(body)), CHECKSUM_LENGTH);
+}
+
+export function generateApiKey(prefix: string): string {
+  const body = `${prefix}_${randomBase62(RANDOM_LENGTH)}`;
+  return body + checksumOf(body);
+}
+
+/** The regex secret scanners use to find tokens of this deployment's prefix. */
+export function apiKeyPattern(prefix: string): RegExp {
+  return new RegExp(`\\b${prefix}_[0-9A-Za-z]{${RANDOM_LENGTH + CHECKSUM_LENGTH}}\\b`, 'g');
+}
+
+const SHAPE = /^([a-z][a-z0-9]{0,15})_([0-9A-Za-z]{38})$/;
+
+export type ParsedApiKey = { prefix: string; random: string; checksum: string };
+
+/** Parses an API key and checks its checksum; null when the shape, prefix or checksum is wrong. */
+export function parseApiKey(token: string, expectedPrefix: string): ParsedApiKey | null {
+  if (token.length !== expectedPrefix.length + 1 + RANDOM_LENGTH + CHECKSUM_LENGTH) return null;
+  const match = SHAPE.exec(token);
+  if (!match || match[1] !== expectedPrefix) return null;
+  const tail = match[2]!;
+  const random = tail.slice(0, RANDOM_LENGTH);
+  const checksum = tail.slice(RANDOM_LENGTH);
+  if (checksumOf(`${expectedPrefix}_${random}`) !== checksum) return null;
+  return { prefix: expectedPrefix, random, checksum };
+}
+
+/** A compact JWS has three base64url parts separated by dots. */
+export function looksLikeJwt(token: string): boolean {
+  return /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/.test(token);
+}
+
+/** The hint shown in lists: the first four characters after the prefix and the last four. */
+export function secretHint(secret: string): string {
+  const underscore = secret.indexOf('_');
+  const head = underscore >= 0 && underscore < 17 ? secret.slice(0, underscore + 5) : secret.slice(0, 4);
+  return `${head}…${secret.slice(-4)}`;
+}

@@ -1,0 +1,62 @@
+import type { FastifyInstance } from 'fastify';
+import type { Config } from './config.js';
+import { newId } from './core/ids.js';
+import { buildApp, type AppOptions } from './http/app.js';
+import { bootstrap, type BootstrapOutcome } from './services/bootstrap.js';
+import { systemClock, type Clock, type Logger, type ServiceContext } from './services/context.js';
+import { JwtKeys } from './services/jwt-keys.js';
+import { TokenCache } from './services/token-cache.js';
+import { UsageRecorder } from './services/usage.js';
+import { migrate, openSqlite } from './store/db.js';
+import { loadOrCreatePepper, loadOrCreateSigningKeys } from './store/key-files.js';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+const silentLogger: Logger = { info() {}, warn() {}, error() {} };
+
+/** Opens the store, migrates it and loads the server secrets: everything services need. */
+export async function createContext(config: Config, options: { clock?: Clock; log?: Logger } = {}): Promise<ServiceContext> {
+  const clock = options.clock ?? systemClock;
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  const db = openSqlite(join(config.dataDir, 'keyward.db'));
+  await migrate(db);
+  const pepper = loadOrCreatePepper(config.dataDir, config.pepper);
+  const keys = loadOrCreateSigningKeys(config.dataDir, () => newId('key', clock.now()), clock.now());
+  return {
+    db,
+    config,
+    clock,
+    pepper,
+    jwtKeys: new JwtKeys(keys, config.publicUrl, config.publicUrl),
+    cache: new TokenCache(),
+    usage: new UsageRecorder(db),
+    log: options.log ?? silentLogger,
+  };
+}
+
+export async function closeContext(ctx: ServiceContext): Promise<void> {
+  await ctx.usage.stop();
+  await ctx.db.destroy();
+}
+
+export type Server = { app: FastifyInstance; ctx: ServiceContext; url: string; bootstrap: BootstrapOutcome; close(): Promise<void> };
+
+/** `keyward serve`: context, bootstrap, app, listen; flushes usage and closes cleanly. */
+export async function startServer(config: Config, appOptions: AppOptions = {}): Promise<Server> {
+  const ctx = await createContext(config);
+  const app = await buildApp(ctx, appOptions);
+  ctx.log = app.log;
+  ctx.usage.start(config.usageFlushMs, (error) => app.log.error({ err: error }, 'usage flush failed'));
+  const outcome = await bootstrap(ctx);
+  const url = await app.listen({ port: config.port, host: config.host });
+  return {
+    app,
+    ctx,
+    url,
+    bootstrap: outcome,
+    async close() {
+      await app.close();
+      await closeContext(ctx);
+    },
+  };
+}

@@ -1,0 +1,54 @@
+import { newId } from '../core/ids.js';
+import type { Executor } from '../store/db.js';
+import { insertAuditEvent } from '../store/audit.js';
+import type { Caller, RequestMeta } from './access.js';
+
+/** Who an audit event is attributed to. */
+export type AuditActor = {
+  type: 'user' | 'service_account' | 'token' | 'system';
+  id: string | null;
+  impersonatorId: string | null;
+  meta: RequestMeta;
+};
+
+export function actorOf(caller: Caller): AuditActor {
+  return {
+    type: caller.user.type,
+    id: caller.user.id,
+    impersonatorId: caller.token?.impersonation ? caller.token.createdBy : null,
+    meta: caller.meta,
+  };
+}
+
+/** Operator actions from the CLI or the bootstrap have no signed-in user. */
+export function systemActor(meta: RequestMeta = { ip: null, userAgent: 'keyward-cli' }): AuditActor {
+  return { type: 'system', id: null, impersonatorId: null, meta };
+}
+
+export type AuditEntry = {
+  orgId: string | null;
+  action: string;
+  target?: { type: string; id: string };
+  /** Never a secret: ids, names, scopes, reasons, a token's SHA-256 at most. */
+  details?: Record<string, unknown>;
+};
+
+/** Writes one audit event; call it with the transaction that makes the change. */
+export async function recordAudit(db: Executor, actor: AuditActor, entry: AuditEntry, nowMs: number): Promise<string> {
+  const id = newId('evt', nowMs);
+  await insertAuditEvent(db, {
+    id,
+    org_id: entry.orgId,
+    action: entry.action,
+    actor_type: actor.type,
+    actor_id: actor.id,
+    impersonator_id: actor.impersonatorId,
+    target_type: entry.target?.type ?? null,
+    target_id: entry.target?.id ?? null,
+    ip: actor.meta.ip,
+    user_agent: actor.meta.userAgent?.slice(0, 512) ?? null,
+    created_at: nowMs,
+    details: JSON.stringify(entry.details ?? {}),
+  });
+  return id;
+}

@@ -1,0 +1,68 @@
+import type { Permission } from '../core/permissions.js';
+import type { TokenPolicy } from '../core/policy.js';
+import type { TokenRow } from '../store/schema.js';
+
+/** What the verify path needs about one token, its owner and its org, loaded together. */
+export type TokenRecord = {
+  row: TokenRow;
+  scopes: string[];
+  ipAllowlist: string[];
+  /** The owner is active and still a member of the token's org. */
+  ownerActive: boolean;
+  ownerPermissions: ReadonlySet<Permission>;
+  orgPlan: string;
+  orgFeatures: string[];
+  policy: TokenPolicy;
+  loadedAt: number;
+};
+
+/**
+ * A bounded LRU of token records keyed by digest. Every change to a token, its owner, a role or
+ * an org invalidates what it touches; the TTL bounds staleness for anything missed.
+ */
+export class TokenCache {
+  private readonly entries = new Map<string, TokenRecord>();
+
+  constructor(
+    private readonly maxEntries = 10_000,
+    private readonly ttlMs = 30_000,
+  ) {}
+
+  get(digest: string, nowMs: number): TokenRecord | undefined {
+    const entry = this.entries.get(digest);
+    if (!entry) return undefined;
+    this.entries.delete(digest);
+    if (nowMs - entry.loadedAt > this.ttlMs) return undefined;
+    this.entries.set(digest, entry); // most recently used goes last
+    return entry;
+  }
+
+  set(digest: string, record: TokenRecord): void {
+    this.entries.delete(digest);
+    this.entries.set(digest, record);
+    if (this.entries.size > this.maxEntries) {
+      const oldest = this.entries.keys().next().value;
+      if (oldest !== undefined) this.entries.delete(oldest);
+    }
+  }
+
+  invalidateToken(tokenId: string): void {
+    this.deleteWhere((r) => r.row.id === tokenId);
+  }
+
+  invalidateOwner(ownerId: string): void {
+    this.deleteWhere((r) => r.row.owner_id === ownerId);
+  }
+
+  invalidateOrg(orgId: string): void {
+    this.deleteWhere((r) => r.row.org_id === orgId);
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  private deleteWhere(match: (record: TokenRecord) => boolean): void {
+    for (const [digest, record] of this.entries) if (match(record)) this.entries.delete(digest);
+  }
+}

@@ -1,0 +1,42 @@
+import type { Db } from '../store/db.js';
+import { recordUsage } from '../store/tokens.js';
+
+export type Usage = { at: number; ip: string | null };
+
+/**
+ * Last-used times, kept in memory on the verify path and written in batches, so verifying never
+ * waits on a write. Lists merge the pending entries, so they are fresher than the flush interval.
+ */
+export class UsageRecorder {
+  private pending = new Map<string, Usage>();
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(private readonly db: Db) {}
+
+  record(tokenId: string, at: number, ip: string | null): void {
+    const previous = this.pending.get(tokenId);
+    if (!previous || previous.at < at) this.pending.set(tokenId, { at, ip });
+  }
+
+  peek(tokenId: string): Usage | undefined {
+    return this.pending.get(tokenId);
+  }
+
+  async flush(): Promise<void> {
+    if (this.pending.size === 0) return;
+    const batch = [...this.pending].map(([id, u]) => ({ id, ...u }));
+    this.pending = new Map();
+    await this.db.transaction().execute((trx) => recordUsage(trx, batch));
+  }
+
+  start(intervalMs: number, onError: (error: unknown) => void): void {
+    this.timer = setInterval(() => this.flush().catch(onError), intervalMs);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await this.flush();
+  }
+}

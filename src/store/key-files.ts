@@ -1,0 +1,49 @@
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/**
+ * Server secrets kept in the data directory, outside the database: the pepper and the JWT
+ * signing keys. Files are created once with mode 0600 and never rewritten except to add a key.
+ */
+export function loadOrCreatePepper(dataDir: string, fromEnv: string | null): Buffer {
+  if (fromEnv) return decodePepper(fromEnv);
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const path = join(dataDir, 'pepper');
+  if (!existsSync(path)) writeFileSync(path, randomBytes(32).toString('base64url'), { mode: 0o600, flag: 'wx' });
+  return decodePepper(readFileSync(path, 'utf8').trim());
+}
+
+function decodePepper(text: string): Buffer {
+  const bytes = /^[0-9a-fA-F]{64,}$/.test(text) ? Buffer.from(text, 'hex') : Buffer.from(text, 'base64url');
+  if (bytes.length < 32) throw new Error('the pepper must hold at least 32 bytes (64 hex or 43 base64url characters)');
+  return bytes;
+}
+
+/** An Ed25519 key as stored: private and public JWK, with its `kid`. */
+export type StoredSigningKey = {
+  kid: string;
+  created_at: number;
+  private_jwk: Record<string, string>;
+  public_jwk: Record<string, string>;
+};
+
+export function newSigningKey(kid: string, nowMs: number): StoredSigningKey {
+  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+  return {
+    kid,
+    created_at: nowMs,
+    private_jwk: privateKey.export({ format: 'jwk' }) as Record<string, string>,
+    public_jwk: publicKey.export({ format: 'jwk' }) as Record<string, string>,
+  };
+}
+
+/** The signing keys, newest last; creates the first key on first start. */
+export function loadOrCreateSigningKeys(dataDir: string, makeKid: () => string, nowMs: number): StoredSigningKey[] {
+  const path = join(dataDir, 'signing-keys.json');
+  if (!existsSync(path)) {
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    writeFileSync(path, JSON.stringify([newSigningKey(makeKid(), nowMs)], null, 2), { mode: 0o600, flag: 'wx' });
+  }
+  return JSON.parse(readFileSync(path, 'utf8')) as StoredSigningKey[];
+}

@@ -1,0 +1,141 @@
+import type { Insertable, Selectable, Updateable } from 'kysely';
+
+/**
+ * The Kysely database interface. Times are epoch milliseconds (integers on SQLite, bigint on
+ * PostgreSQL); JSON columns hold text so both engines store them alike; booleans are 0/1.
+ */
+export interface Database {
+  users: UsersTable;
+  orgs: OrgsTable;
+  roles: RolesTable;
+  memberships: MembershipsTable;
+  tokens: TokensTable;
+  sessions: SessionsTable;
+  audit_events: AuditEventsTable;
+  verifiers: VerifiersTable;
+  settings: SettingsTable;
+}
+
+export interface UsersTable {
+  id: string;
+  /** `user` signs in with a password; `service_account` only owns tokens in one org. */
+  type: 'user' | 'service_account';
+  email: string | null;
+  name: string;
+  password_hash: string | null;
+  status: 'active' | 'deactivated';
+  site_admin: number;
+  /** A service account belongs to exactly one org. */
+  org_id: string | null;
+  description: string | null;
+  created_by: string | null;
+  created_at: number;
+  deactivated_at: number | null;
+}
+
+export interface OrgsTable {
+  id: string;
+  name: string;
+  slug: string;
+  plan: string;
+  features: string;
+  token_policy: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface RolesTable {
+  id: string;
+  org_id: string;
+  name: string;
+  description: string | null;
+  permissions: string;
+  created_at: number;
+}
+
+export interface MembershipsTable {
+  org_id: string;
+  user_id: string;
+  /** A built-in role name (`owner`, `admin`, `member`) or a custom role id. */
+  role: string;
+  created_at: number;
+}
+
+export interface TokensTable {
+  id: string;
+  org_id: string;
+  owner_id: string;
+  created_by: string;
+  impersonation: number;
+  name: string;
+  description: string | null;
+  kind: 'api_key' | 'jwt';
+  scopes: string;
+  digest: string;
+  hint: string;
+  ip_allowlist: string;
+  created_at: number;
+  expires_at: number | null;
+  last_used_at: number | null;
+  last_used_ip: string | null;
+  /** In the future while a rotated-away token is inside its grace period. */
+  revoked_at: number | null;
+  revoked_reason: string | null;
+  disabled_at: number | null;
+  disabled_reason: string | null;
+  rotated_from: string | null;
+  replaced_by: string | null;
+  expiring_notified_at: number | null;
+  expired_notified_at: number | null;
+}
+
+export interface SessionsTable {
+  id_digest: string;
+  user_id: string;
+  created_at: number;
+  expires_at: number;
+  ip: string | null;
+  user_agent: string | null;
+}
+
+export interface AuditEventsTable {
+  id: string;
+  org_id: string | null;
+  action: string;
+  actor_type: string;
+  actor_id: string | null;
+  impersonator_id: string | null;
+  target_type: string | null;
+  target_id: string | null;
+  ip: string | null;
+  user_agent: string | null;
+  created_at: number;
+  details: string;
+}
+
+export interface VerifiersTable {
+  id: string;
+  name: string;
+  digest: string;
+  hint: string;
+  created_by: string | null;
+  created_at: number;
+  last_used_at: number | null;
+  revoked_at: number | null;
+}
+
+export interface SettingsTable {
+  key: string;
+  value: string;
+}
+
+export type UserRow = Selectable<UsersTable>;
+export type OrgRow = Selectable<OrgsTable>;
+export type RoleRow = Selectable<RolesTable>;
+export type MembershipRow = Selectable<MembershipsTable>;
+export type TokenRow = Selectable<TokensTable>;
+export type NewToken = Insertable<TokensTable>;
+export type TokenUpdate = Updateable<TokensTable>;
+export type SessionRow = Selectable<SessionsTable>;
+export type AuditEventRow = Selectable<AuditEventsTable>;
+export type VerifierRow = Selectable<VerifiersTable>;

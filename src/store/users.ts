@@ -1,0 +1,37 @@
+import type { Insertable } from 'kysely';
+import type { Executor } from './db.js';
+import type { UserRow, UsersTable } from './schema.js';
+
+export async function findUserById(db: Executor, id: string): Promise<UserRow | undefined> {
+  return db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export async function findUserByEmail(db: Executor, email: string): Promise<UserRow | undefined> {
+  return db.selectFrom('users').selectAll().where('email', '=', email.toLowerCase()).executeTakeFirst();
+}
+
+export async function insertUser(db: Executor, user: Insertable<UsersTable>): Promise<void> {
+  await db.insertInto('users').values(user).execute();
+}
+
+export async function countHumanUsers(db: Executor): Promise<number> {
+  const row = await db
+    .selectFrom('users')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('type', '=', 'user')
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+export async function setUserStatus(
+  db: Executor,
+  id: string,
+  status: UserRow['status'],
+  nowMs: number,
+): Promise<void> {
+  await db
+    .updateTable('users')
+    .set({ status, deactivated_at: status === 'deactivated' ? nowMs : null })
+    .where('id', '=', id)
+    .execute();
+}

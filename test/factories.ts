@@ -1,0 +1,106 @@
+import type { FastifyInstance } from 'fastify';
+import { newId } from '../src/core/ids.js';
+import { hashPassword } from '../src/core/password.js';
+import { defaultPolicy, mergePolicy, type TokenPolicy } from '../src/core/policy.js';
+import type { ServiceContext } from '../src/services/context.js';
+import { insertMembership, insertOrg, insertRole } from '../src/store/orgs.js';
+import type { OrgRow, UserRow } from '../src/store/schema.js';
+import { insertUser } from '../src/store/users.js';
+import type { Permission } from '../src/core/permissions.js';
+
+export const PASSWORD = 'correct horse battery staple';
+// scrypt is deliberately slow: fixtures use a cheap cost, once per test file.
+const passwordHash = hashPassword(PASSWORD, 2 ** 10);
+let counter = 0;
+
+export async function makeUser(
+  ctx: ServiceContext,
+  options: { siteAdmin?: boolean; email?: string; name?: string; status?: UserRow['status'] } = {},
+): Promise<UserRow> {
+  counter += 1;
+  const now = ctx.clock.now();
+  const user: UserRow = {
+    id: newId('usr', now),
+    type: 'user',
+    email: options.email ?? `user${counter}-${Math.random().toString(36).slice(2, 8)}@example.test`,
+    name: options.name ?? `User ${counter}`,
+    password_hash: await passwordHash,
+    status: options.status ?? 'active',
+    site_admin: options.siteAdmin ? 1 : 0,
+    org_id: null,
+    description: null,
+    created_by: null,
+    created_at: now,
+    deactivated_at: null,
+  };
+  await insertUser(ctx.db, user);
+  return user;
+}
+
+export async function makeOrg(
+  ctx: ServiceContext,
+  options: { plan?: string; features?: string[]; policy?: Partial<TokenPolicy>; name?: string } = {},
+): Promise<OrgRow> {
+  counter += 1;
+  const now = ctx.clock.now();
+  const bounds = ctx.config.policyBounds;
+  const org: OrgRow = {
+    id: newId('org', now),
+    name: options.name ?? `Org ${counter}`,
+    slug: `org-${counter}-${Math.random().toString(36).slice(2, 8)}`,
+    plan: options.plan ?? 'enterprise',
+    features: JSON.stringify(options.features ?? []),
+    token_policy: JSON.stringify(mergePolicy(defaultPolicy(bounds), options.policy ?? {}, bounds)),
+    created_at: now,
+    updated_at: now,
+  };
+  await insertOrg(ctx.db, org);
+  return org;
+}
+
+/** Adds a user to an org with a built-in role name or a custom role id. */
+export async function addMember(ctx: ServiceContext, org: OrgRow, user: UserRow, role = 'member'): Promise<void> {
+  await insertMembership(ctx.db, { org_id: org.id, user_id: user.id, role, created_at: ctx.clock.now() });
+}
+
+export async function makeRole(ctx: ServiceContext, org: OrgRow, permissions: Permission[], name = 'custom'): Promise<string> {
+  const id = newId('rol', ctx.clock.now());
+  await insertRole(ctx.db, {
+    id,
+    org_id: org.id,
+    name,
+    description: null,
+    permissions: JSON.stringify(permissions),
+    created_at: ctx.clock.now(),
+  });
+  return id;
+}
+
+export type SessionHeaders = { cookie: string; 'x-csrf-token': string };
+
+/** Signs in through the API and returns the headers a browser would send. */
+export async function signIn(app: FastifyInstance, user: UserRow): Promise<SessionHeaders> {
+  const response = await app.inject({ method: 'POST', url: '/api/v1/session', payload: { email: user.email, password: PASSWORD } });
+  if (response.statusCode !== 200) throw new Error(`sign-in failed: ${response.statusCode} ${response.body}`);
+  const cookies = response.cookies as { name: string; value: string }[];
+  const session = cookies.find((c) => c.name === 'kw_session')!.value;
+  const csrf = cookies.find((c) => c.name === 'kw_csrf')!.value;
+  return { cookie: `kw_session=${session}; kw_csrf=${csrf}`, 'x-csrf-token': csrf };
+}
+
+/** An org with an owner, an admin and a member, each signed in. */
+export async function seedOrg(app: FastifyInstance, ctx: ServiceContext, options: Parameters<typeof makeOrg>[1] = {}) {
+  const org = await makeOrg(ctx, options);
+  const owner = await makeUser(ctx);
+  const admin = await makeUser(ctx);
+  const member = await makeUser(ctx);
+  await addMember(ctx, org, owner, 'owner');
+  await addMember(ctx, org, admin, 'admin');
+  await addMember(ctx, org, member, 'member');
+  return {
+    org,
+    owner: { user: owner, headers: await signIn(app, owner) },
+    admin: { user: admin, headers: await signIn(app, admin) },
+    member: { user: member, headers: await signIn(app, member) },
+  };
+}

@@ -1,0 +1,76 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import { loadConfig, type Config } from '../src/config.js';
+import { buildApp } from '../src/http/app.js';
+import { closeContext, createContext } from '../src/runtime.js';
+import type { Clock, ServiceContext } from '../src/services/context.js';
+
+/** A clock tests move by hand: time is injected, never slept on. */
+export class FakeClock implements Clock {
+  constructor(public ms = Date.parse('2026-01-15T10:00:00Z')) {}
+  now(): number {
+    return this.ms;
+  }
+  advance(ms: number): void {
+    this.ms += ms;
+  }
+  advanceDays(days: number): void {
+    this.ms += days * 86_400_000;
+  }
+}
+
+export const TEST_PEPPER = 'a'.repeat(64);
+
+export function testConfig(dataDir: string, env: Record<string, string> = {}): Config {
+  return loadConfig({
+    KEYWARD_DATA_DIR: dataDir,
+    KEYWARD_PEPPER: TEST_PEPPER,
+    KEYWARD_PUBLIC_URL: 'http://keyward.test',
+    KEYWARD_LOG_LEVEL: 'info',
+    ...env,
+  });
+}
+
+export type TestApp = {
+  app: FastifyInstance;
+  ctx: ServiceContext;
+  clock: FakeClock;
+  /** Every log line the app wrote, raw, to search for secrets. */
+  logs: string[];
+  close(): Promise<void>;
+};
+
+/** A fresh database in a temp dir, a fake clock and the Fastify app, ready for `inject`. */
+export async function startTestApp(options: { env?: Record<string, string>; clock?: FakeClock } = {}): Promise<TestApp> {
+  const dir = mkdtempSync(join(tmpdir(), 'keyward-test-'));
+  const clock = options.clock ?? new FakeClock();
+  const ctx = await createContext(testConfig(dir, options.env), { clock });
+  const logs: string[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      logs.push(chunk.toString('utf8'));
+      done();
+    },
+  });
+  const app = await buildApp(ctx, { logger: { level: 'info', stream } });
+  await app.ready();
+  return {
+    app,
+    ctx,
+    clock,
+    logs,
+    async close() {
+      await app.close();
+      await closeContext(ctx);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Parses a JSON response body, failing loudly when it is not JSON. */
+export function json<T = Record<string, any>>(response: LightMyRequestResponse): T {
+  return JSON.parse(response.body) as T;
+}

@@ -1,0 +1,79 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { makeUser, PASSWORD, signIn } from '../factories.js';
+import { json, startTestApp, type TestApp } from '../harness.js';
+
+let t: TestApp;
+beforeEach(async () => {
+  t = await startTestApp();
+});
+afterEach(() => t.close());
+
+describe('POST /api/v1/session', () => {
+  it('signs in and sets an HttpOnly SameSite=Lax session cookie and a CSRF cookie', async () => {
+    const user = await makeUser(t.ctx);
+    const response = await t.app.inject({ method: 'POST', url: '/api/v1/session', payload: { email: user.email, password: PASSWORD } });
+    expect(response.statusCode).toBe(200);
+    expect(json(response)).toMatchObject({ id: user.id, email: user.email, site_admin: false });
+    const setCookie = ([] as string[]).concat(response.headers['set-cookie'] as string[]);
+    const session = setCookie.find((c) => c.startsWith('kw_session='))!;
+    expect(session).toMatch(/HttpOnly/i);
+    expect(session).toMatch(/SameSite=Lax/i);
+    expect(setCookie.find((c) => c.startsWith('kw_csrf='))).not.toMatch(/HttpOnly/i);
+  });
+
+  it('refuses a wrong password with 401 and audits the failure', async () => {
+    const user = await makeUser(t.ctx);
+    const response = await t.app.inject({ method: 'POST', url: '/api/v1/session', payload: { email: user.email, password: 'wrong password!' } });
+    expect(response.statusCode).toBe(401);
+    expect(json(response).code).toBe('unauthenticated');
+    const events = await t.ctx.db.selectFrom('audit_events').selectAll().where('action', '=', 'session.failed').execute();
+    expect(events).toHaveLength(1);
+  });
+
+  it('refuses a deactivated user', async () => {
+    const user = await makeUser(t.ctx, { status: 'deactivated' });
+    const response = await t.app.inject({ method: 'POST', url: '/api/v1/session', payload: { email: user.email, password: PASSWORD } });
+    expect(response.statusCode).toBe(401);
+  });
+
+  it('rejects a malformed body with 400 validation_failed', async () => {
+    const response = await t.app.inject({ method: 'POST', url: '/api/v1/session', payload: { email: 'x@y.z' } });
+    expect(response.statusCode).toBe(400);
+    expect(response.headers['content-type']).toMatch(/application\/problem\+json/);
+    expect(json(response).code).toBe('validation_failed');
+  });
+});
+
+describe('DELETE /api/v1/session', () => {
+  it('signs out: the cookie stops working', async () => {
+    const user = await makeUser(t.ctx);
+    const headers = await signIn(t.app, user);
+    expect((await t.app.inject({ method: 'DELETE', url: '/api/v1/session', headers })).statusCode).toBe(204);
+    const me = await t.app.inject({ method: 'GET', url: '/api/v1/me', headers });
+    expect(me.statusCode).toBe(401);
+  });
+
+  it('needs the CSRF header for a cookie-authenticated state change', async () => {
+    const user = await makeUser(t.ctx);
+    const headers = await signIn(t.app, user);
+    const response = await t.app.inject({ method: 'DELETE', url: '/api/v1/session', headers: { cookie: headers.cookie } });
+    expect(response.statusCode).toBe(403);
+    expect(json(response).code).toBe('forbidden');
+  });
+});
+
+describe('GET /api/v1/me', () => {
+  it('answers 401 with a bare Bearer challenge when no credential is sent', async () => {
+    const response = await t.app.inject({ method: 'GET', url: '/api/v1/me' });
+    expect(response.statusCode).toBe(401);
+    expect(response.headers['www-authenticate']).toBe('Bearer realm="keyward"');
+  });
+
+  it('describes the signed-in user', async () => {
+    const user = await makeUser(t.ctx, { siteAdmin: true });
+    const headers = await signIn(t.app, user);
+    const response = await t.app.inject({ method: 'GET', url: '/api/v1/me', headers });
+    expect(response.statusCode).toBe(200);
+    expect(json(response)).toMatchObject({ user: { id: user.id, site_admin: true }, token: null, orgs: [] });
+  });
+});
