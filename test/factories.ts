@@ -6,6 +6,9 @@ import type { ServiceContext } from '../src/services/context.js';
 import { insertMembership, insertOrg, insertRole } from '../src/store/orgs.js';
 import type { OrgRow, UserRow } from '../src/store/schema.js';
 import { insertUser } from '../src/store/users.js';
+import { insertToken } from '../src/store/tokens.js';
+import { generateApiKey, secretHint } from '../src/core/token-format.js';
+import { digestSecret } from '../src/core/token-hash.js';
 import type { Permission } from '../src/core/permissions.js';
 
 export const PASSWORD = 'correct horse battery staple';
@@ -103,4 +106,66 @@ export async function seedOrg(app: FastifyInstance, ctx: ServiceContext, options
     admin: { user: admin, headers: await signIn(app, admin) },
     member: { user: member, headers: await signIn(app, member) },
   };
+}
+
+/**
+ * Inserts a token straight into the store (bypassing the tokens service) and returns its secret,
+ * for tests of the verify path and of auth that are not about token creation.
+ */
+export async function makeToken(
+  ctx: ServiceContext,
+  org: OrgRow,
+  owner: UserRow,
+  options: {
+    scopes?: string[];
+    kind?: 'api_key' | 'jwt';
+    expiresInDays?: number | null;
+    ipAllowlist?: string[];
+    impersonatedBy?: UserRow;
+    name?: string;
+  } = {},
+): Promise<{ id: string; secret: string }> {
+  const now = ctx.clock.now();
+  const id = newId('tok', now);
+  const scopes = options.scopes ?? ['devices:read'];
+  const expiresAt = options.expiresInDays === null ? null : now + (options.expiresInDays ?? 30) * 86_400_000;
+  const secret =
+    options.kind === 'jwt'
+      ? await ctx.jwtKeys.sign({
+          sub: owner.id,
+          org: org.id,
+          scope: scopes.join(' '),
+          jti: id,
+          iat: Math.floor(now / 1000),
+          ...(expiresAt !== null ? { exp: Math.floor(expiresAt / 1000) } : {}),
+          ...(options.impersonatedBy ? { act: { sub: options.impersonatedBy.id } } : {}),
+        })
+      : generateApiKey(ctx.config.tokenPrefix);
+  await insertToken(ctx.db, {
+    id,
+    org_id: org.id,
+    owner_id: owner.id,
+    created_by: options.impersonatedBy?.id ?? owner.id,
+    impersonation: options.impersonatedBy ? 1 : 0,
+    name: options.name ?? 'test token',
+    description: null,
+    kind: options.kind ?? 'api_key',
+    scopes: JSON.stringify(scopes),
+    digest: digestSecret(ctx.pepper, secret),
+    hint: secretHint(secret),
+    ip_allowlist: JSON.stringify(options.ipAllowlist ?? []),
+    created_at: now,
+    expires_at: expiresAt,
+    last_used_at: null,
+    last_used_ip: null,
+    revoked_at: null,
+    revoked_reason: null,
+    disabled_at: null,
+    disabled_reason: null,
+    rotated_from: null,
+    replaced_by: null,
+    expiring_notified_at: null,
+    expired_notified_at: null,
+  });
+  return { id, secret };
 }
