@@ -1,24 +1,44 @@
 #!/usr/bin/env node
-import { Command } from 'commander';
-import { loadConfig } from '../config.js';
-import { startServer } from '../runtime.js';
+import { Command, CommanderError } from 'commander';
+import { ConfigError } from '../config.js';
+import { KeywardError } from '../core/errors.js';
+import { registerServeCommand } from './commands/serve.js';
+import { registerTokenCommands } from './commands/tokens.js';
+import { CliError, out } from './output.js';
 
-const program = new Command('keyward').description('Issue, verify and manage API access tokens.');
-
-program
-  .command('serve')
-  .description('serve the API, the docs and the portal')
-  .action(async () => {
-    const server = await startServer(loadConfig());
-    if (server.bootstrap.kind === 'setup_link') {
-      process.stderr.write(`\nNo users yet. Open this one-time link to create the site admin:\n  ${server.bootstrap.url}\n\n`);
-    } else if (server.bootstrap.kind === 'admin_created') {
-      process.stderr.write(`Created the site admin ${server.bootstrap.user.email}.\n`);
+/** Exit codes: 0 ok, 1 failure, 2 usage. */
+async function main(argv: string[]): Promise<number> {
+  const program = new Command('keyward')
+    .description('Issue, verify and manage API access tokens.')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => process.stderr.write(s), writeErr: (s) => process.stderr.write(s) });
+  registerServeCommand(program);
+  registerTokenCommands(program);
+  try {
+    await program.parseAsync(argv);
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return 0;
+      return 2;
     }
-    process.stderr.write(`Keyward is listening on ${server.url} (docs at ${server.url}/docs)\n`);
-    const stop = () => void server.close().then(() => process.exit(0));
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
+    if (error instanceof CliError) {
+      out.info(`keyward: ${error.message}`);
+      return error.exitCode;
+    }
+    if (error instanceof KeywardError) {
+      out.info(`keyward: ${error.code}: ${error.message}`);
+      return 1;
+    }
+    if (error instanceof ConfigError) {
+      out.info(`keyward: configuration: ${error.message}`);
+      return 2;
+    }
+    out.info(`keyward: ${(error as Error).message}`);
+    return 1;
+  }
+}
 
-await program.parseAsync(process.argv);
+const code = await main(process.argv);
+// `serve` keeps running: only exit when a command has finished or failed.
+if (code !== 0 || !process.argv.includes('serve')) process.exitCode = code;

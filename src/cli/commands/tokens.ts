@@ -1,0 +1,138 @@
+import type { Command } from 'commander';
+import type { TokenView } from '../../services/token-view.js';
+import { ApiClient } from '../client.js';
+import { CliError, out, table } from '../output.js';
+
+type Created = { token: TokenView; secret: string };
+type Page = { data: TokenView[]; next_cursor: string | null };
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new CliError(`"${value}" is not a whole number.`, 2);
+  return n;
+}
+
+/** `keyward token …`: user tasks, through a running server's API with KEYWARD_TOKEN. */
+export function registerTokenCommands(program: Command): void {
+  const token = program
+    .command('token')
+    .description('create, list, revoke and rotate tokens through a running server (KEYWARD_URL, KEYWARD_TOKEN)')
+    .option('--url <url>', 'Keyward server URL (default $KEYWARD_URL or http://127.0.0.1:8080)')
+    .option('--token <token>', 'an access token with keyward:* scopes (default $KEYWARD_TOKEN)');
+  const client = () => ApiClient.fromOptions(token.opts<{ url?: string; token?: string }>());
+
+  token
+    .command('create')
+    .description('create a token; prints only its secret on stdout')
+    .requiredOption('--org <id>', 'org id (org_…)')
+    .requiredOption('--name <name>', 'token name')
+    .requiredOption('--scope <scope>', 'a scope to grant (repeatable)', collect)
+    .option('--description <text>', 'what the token is for')
+    .option('--expires-in <days>', 'an expiration preset in days', positiveInt)
+    .option('--expires-at <date>', 'a custom expiration date (ISO 8601)')
+    .option('--kind <kind>', 'api_key or jwt', 'api_key')
+    .option('--ip <cidr>', 'allow use only from this IP or CIDR (repeatable)', collect)
+    .option('--owner <id>', 'a service account to own the token')
+    .option('--json', 'print the token and secret as JSON')
+    .action(async (options: CreateOptions) => {
+      const created = await client().request<Created>('POST', `/api/v1/orgs/${encodeURIComponent(options.org)}/tokens`, {
+        name: options.name,
+        scopes: options.scope,
+        kind: options.kind,
+        ...(options.description ? { description: options.description } : {}),
+        ...(options.expiresIn !== undefined ? { expires_in_days: options.expiresIn } : {}),
+        ...(options.expiresAt ? { expires_at: options.expiresAt } : {}),
+        ...(options.ip ? { ip_allowlist: options.ip } : {}),
+        ...(options.owner ? { owner_id: options.owner } : {}),
+      });
+      printCreated(created, options.json);
+    });
+
+  token
+    .command('list')
+    .description('list tokens (metadata only)')
+    .requiredOption('--org <id>', 'org id (org_…)')
+    .option('--owner <owner>', 'me, all or a user id', 'me')
+    .option('--status <status>', 'active, expired, revoked or disabled')
+    .option('--json', 'print JSON')
+    .action(async (options: { org: string; owner: string; status?: string; json?: boolean }) => {
+      const query = new URLSearchParams({ owner: options.owner, limit: '100' });
+      if (options.status) query.set('status', options.status);
+      const tokens: TokenView[] = [];
+      let cursor: string | null = null;
+      do {
+        if (cursor) query.set('cursor', cursor);
+        const page: Page = await client().request<Page>('GET', `/api/v1/orgs/${encodeURIComponent(options.org)}/tokens?${query}`);
+        tokens.push(...page.data);
+        cursor = page.next_cursor;
+      } while (cursor);
+      if (options.json) return out.json(tokens);
+      out.info(
+        table(
+          tokens.map((t) => ({
+            id: t.id,
+            name: t.name,
+            hint: t.hint,
+            status: t.expiring_soon ? `${t.status} (expiring soon)` : t.status,
+            scopes: t.scopes.join(','),
+            expires: t.expires_at ?? 'never',
+            last_used: t.last_used_at ?? '-',
+          })),
+        ),
+      );
+    });
+
+  token
+    .command('revoke')
+    .description('revoke a token at once and for good')
+    .requiredOption('--org <id>', 'org id (org_…)')
+    .argument('<id>', 'token id (tok_…)')
+    .option('--json', 'print the revoked token as JSON')
+    .action(async (id: string, options: { org: string; json?: boolean }) => {
+      const revoked = await client().request<TokenView>(
+        'POST',
+        `/api/v1/orgs/${encodeURIComponent(options.org)}/tokens/${encodeURIComponent(id)}/revoke`,
+        {},
+      );
+      if (options.json) return out.json(revoked);
+      out.info(`Revoked ${revoked.id} (${revoked.name}).`);
+    });
+
+  token
+    .command('rotate')
+    .description('issue a successor and keep the old token valid for a grace period; prints the new secret')
+    .requiredOption('--org <id>', 'org id (org_…)')
+    .argument('<id>', 'token id (tok_…)')
+    .option('--grace <seconds>', 'how long the old token keeps working (0 to 604800)', positiveInt, 0)
+    .option('--json', 'print the new token and secret as JSON')
+    .action(async (id: string, options: { org: string; grace: number; json?: boolean }) => {
+      const rotated = await client().request<Created>(
+        'POST',
+        `/api/v1/orgs/${encodeURIComponent(options.org)}/tokens/${encodeURIComponent(id)}/rotate`,
+        { grace_period_seconds: options.grace },
+      );
+      printCreated(rotated, options.json);
+    });
+}
+
+type CreateOptions = {
+  org: string;
+  name: string;
+  scope: string[];
+  description?: string;
+  expiresIn?: number;
+  expiresAt?: string;
+  kind: string;
+  ip?: string[];
+  owner?: string;
+  json?: boolean;
+};
+
+function printCreated(created: Created, json: boolean | undefined): void {
+  if (json) return out.json(created);
+  out.info(`Created ${created.token.id} (${created.token.name}), expires ${created.token.expires_at ?? 'never'}.`);
+  out.info('This is the only time the secret is shown:');
+  out.result(created.secret);
+}
