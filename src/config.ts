@@ -14,6 +14,8 @@ export type Config = {
   scopes: ScopeDefinition[];
   /** Hex or base64 pepper from the environment; otherwise generated into the data directory. */
   pepper: string | null;
+  /** An Ed25519 private key (PEM) for JWTs from the environment; otherwise generated. */
+  signingKey: string | null;
   publicUrl: string;
   adminEmail: string | null;
   adminPassword: string | null;
@@ -38,6 +40,7 @@ const KEYS = {
   tokenPrefix: 'KEYWARD_TOKEN_PREFIX',
   scopesFile: 'KEYWARD_SCOPES_FILE',
   pepper: 'KEYWARD_PEPPER',
+  signingKey: 'KEYWARD_SIGNING_KEY',
   publicUrl: 'KEYWARD_PUBLIC_URL',
   adminEmail: 'KEYWARD_ADMIN_EMAIL',
   adminPassword: 'KEYWARD_ADMIN_PASSWORD',
@@ -84,6 +87,7 @@ export function loadConfig(env: Env = process.env): Config {
     tokenPrefix,
     scopes,
     pepper: pick('pepper') ?? null,
+    signingKey: pick('signingKey') ?? null,
     publicUrl,
     adminEmail: pick('adminEmail') ?? null,
     adminPassword: pick('adminPassword') ?? null,

@@ -8,7 +8,7 @@ import { JwtKeys } from './services/jwt-keys.js';
 import { TokenCache } from './services/token-cache.js';
 import { UsageRecorder } from './services/usage.js';
 import { migrate, openSqlite } from './store/db.js';
-import { loadOrCreatePepper, loadOrCreateSigningKeys } from './store/key-files.js';
+import { loadOrCreatePepper, loadOrCreateSigningKeys, signingKeyFromPem } from './store/key-files.js';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -21,7 +21,9 @@ export async function createContext(config: Config, options: { clock?: Clock; lo
   const db = openSqlite(join(config.dataDir, 'keyward.db'));
   await migrate(db);
   const pepper = loadOrCreatePepper(config.dataDir, config.pepper);
-  const keys = loadOrCreateSigningKeys(config.dataDir, () => newId('key', clock.now()), clock.now());
+  const keys = config.signingKey
+    ? [signingKeyFromPem(config.signingKey, clock.now())]
+    : loadOrCreateSigningKeys(config.dataDir, () => newId('key', clock.now()), clock.now());
   return {
     db,
     config,

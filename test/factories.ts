@@ -7,7 +7,8 @@ import { insertMembership, insertOrg, insertRole } from '../src/store/orgs.js';
 import type { OrgRow, UserRow } from '../src/store/schema.js';
 import { insertUser } from '../src/store/users.js';
 import { insertToken } from '../src/store/tokens.js';
-import { generateApiKey, secretHint } from '../src/core/token-format.js';
+import { generateApiKey, secretHint, verifierPrefix } from '../src/core/token-format.js';
+import { insertVerifier } from '../src/store/verifiers.js';
 import { digestSecret } from '../src/core/token-hash.js';
 import type { Permission } from '../src/core/permissions.js';
 
@@ -168,4 +169,36 @@ export async function makeToken(
     expired_notified_at: null,
   });
   return { id, secret };
+}
+
+/** Inserts a verifier credential straight into the store and returns its secret. */
+export async function makeVerifier(ctx: ServiceContext, name = 'resource server'): Promise<{ id: string; secret: string }> {
+  const now = ctx.clock.now();
+  const id = newId('vrf', now);
+  const secret = generateApiKey(verifierPrefix(ctx.config.tokenPrefix));
+  const digest = digestSecret(ctx.pepper, secret);
+  await insertVerifier(ctx.db, { id, name, digest, hint: secretHint(secret), created_by: null, created_at: now, last_used_at: null, revoked_at: null });
+  return { id, secret };
+}
+
+/** A service account of an org (a `users` row bound to the org, holding the member role there). */
+export async function makeServiceAccount(ctx: ServiceContext, org: OrgRow, name = 'deploy bot'): Promise<UserRow> {
+  const now = ctx.clock.now();
+  const account: UserRow = {
+    id: newId('svc', now),
+    type: 'service_account',
+    email: null,
+    name,
+    password_hash: null,
+    status: 'active',
+    site_admin: 0,
+    org_id: org.id,
+    description: null,
+    created_by: null,
+    created_at: now,
+    deactivated_at: null,
+  };
+  await insertUser(ctx.db, account);
+  await addMember(ctx, org, account, 'member');
+  return account;
 }

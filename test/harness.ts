@@ -44,7 +44,9 @@ export type TestApp = {
 };
 
 /** A fresh database in a temp dir, a fake clock and the Fastify app, ready for `inject`. */
-export async function startTestApp(options: { env?: Record<string, string>; clock?: FakeClock } = {}): Promise<TestApp> {
+export async function startTestApp(
+  options: { env?: Record<string, string>; clock?: FakeClock; logLevel?: string } = {},
+): Promise<TestApp> {
   const dir = mkdtempSync(join(tmpdir(), 'keyward-test-'));
   const clock = options.clock ?? new FakeClock();
   const ctx = await createContext(testConfig(dir, options.env), { clock });
@@ -55,7 +57,7 @@ export async function startTestApp(options: { env?: Record<string, string>; cloc
       done();
     },
   });
-  const app = await buildApp(ctx, { logger: { level: 'info', stream } });
+  const app = await buildApp(ctx, { logger: { level: options.logLevel ?? 'info', stream } });
   await app.ready();
   return {
     app,

@@ -2,8 +2,10 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config.js';
 import { KeywardError } from '../core/errors.js';
+import { registerAdminCommands } from './commands/admin.js';
 import { registerServeCommand } from './commands/serve.js';
 import { registerTokenCommands } from './commands/tokens.js';
+import { registerVerifyCommand } from './commands/verify.js';
 import { CliError, out } from './output.js';
 
 /** Exit codes: 0 ok, 1 failure, 2 usage. */
@@ -13,7 +15,9 @@ async function main(argv: string[]): Promise<number> {
     .exitOverride()
     .configureOutput({ writeOut: (s) => process.stderr.write(s), writeErr: (s) => process.stderr.write(s) });
   registerServeCommand(program);
+  registerAdminCommands(program);
   registerTokenCommands(program);
+  registerVerifyCommand(program);
   try {
     await program.parseAsync(argv);
     return 0;
@@ -40,5 +44,5 @@ async function main(argv: string[]): Promise<number> {
 }
 
 const code = await main(process.argv);
-// `serve` keeps running: only exit when a command has finished or failed.
-if (code !== 0 || !process.argv.includes('serve')) process.exitCode = code;
+// A command may have set its own non-zero code (verify of a bad token); `serve` keeps running.
+if (code !== 0) process.exitCode = code;

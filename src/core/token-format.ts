@@ -27,7 +27,8 @@ export function apiKeyPattern(prefix: string): RegExp {
   return new RegExp(`\\b${prefix}_[0-9A-Za-z]{${RANDOM_LENGTH + CHECKSUM_LENGTH}}\\b`, 'g');
 }
 
-const SHAPE = /^([a-z][a-z0-9]{0,15})_([0-9A-Za-z]{38})$/;
+// One character longer than a token prefix may be, for the verifier prefix (`<prefix>v`).
+const SHAPE = /^([a-z][a-z0-9]{0,16})_([0-9A-Za-z]{38})$/;
 
 export type ParsedApiKey = { prefix: string; random: string; checksum: string };
 
@@ -41,6 +42,14 @@ export function parseApiKey(token: string, expectedPrefix: string): ParsedApiKey
   const checksum = tail.slice(RANDOM_LENGTH);
   if (checksumOf(`${expectedPrefix}_${random}`) !== checksum) return null;
   return { prefix: expectedPrefix, random, checksum };
+}
+
+/**
+ * Verifier credentials share the key format under `<prefix>v`: a verifier secret never parses as an
+ * access token and an access token never as a verifier secret, and scanners for `<prefix>_` skip them.
+ */
+export function verifierPrefix(tokenPrefix: string): string {
+  return `${tokenPrefix}v`;
 }
 
 /** A compact JWS has three base64url parts separated by dots. */

@@ -2,18 +2,18 @@ import cookie from '@fastify/cookie';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance } from 'fastify';
 import type { ServiceContext } from '../services/context.js';
 import { registerErrorHandling } from './problem.js';
 import { ProblemSchema } from './schemas/common.js';
 import { TokenSchema } from './schemas/token.js';
 import { UserSchema } from './schemas/user.js';
+import { AuditEventSchema } from './schemas/audit.js';
 import { routes } from './routes/index.js';
 
 export type AppOptions = {
-  /** Pino options or a logger; false silences the log (tests capture it through a stream). */
-  logger?: FastifyServerOptions['logger'];
-  loggerInstance?: FastifyServerOptions['loggerInstance'];
+  /** Log level and destination (tests capture the log through a stream); false silences it. */
+  logger?: { level?: string; stream?: NodeJS.WritableStream } | false;
   trustProxy?: boolean;
 };
 
@@ -25,15 +25,14 @@ const serializers = {
 
 export async function buildApp(ctx: ServiceContext, options: AppOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
-    ...(options.loggerInstance
-      ? { loggerInstance: options.loggerInstance }
-      : { logger: options.logger === undefined ? { level: ctx.config.logLevel, serializers } : options.logger }),
+    // The serializers always apply: they are what keeps secrets out of the log.
+    logger: options.logger === false ? false : { level: ctx.config.logLevel, ...options.logger, serializers },
     trustProxy: options.trustProxy ?? false,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   registerErrorHandling(app);
-  for (const schema of [ProblemSchema, TokenSchema, UserSchema]) app.addSchema(schema);
+  for (const schema of [ProblemSchema, TokenSchema, UserSchema, AuditEventSchema]) app.addSchema(schema);
   await app.register(cookie);
   await app.register(swagger, {
     openapi: {

@@ -28,7 +28,32 @@ export type Caller = {
   user: UserRow;
   token: CallerToken | null;
   meta: RequestMeta;
+  /** The CLI working on the server's own data: a site admin with no account, audited as `system`. */
+  operator?: boolean;
 };
+
+/** The caller for operator commands of the CLI (whoever can read the data directory is root). */
+export function operatorCaller(nowMs: number): Caller {
+  return {
+    user: {
+      id: 'system',
+      type: 'user',
+      email: null,
+      name: 'Keyward operator',
+      password_hash: null,
+      status: 'active',
+      site_admin: 1,
+      org_id: null,
+      description: null,
+      created_by: null,
+      created_at: nowMs,
+      deactivated_at: null,
+    },
+    token: null,
+    meta: { ip: null, userAgent: 'keyward-cli' },
+    operator: true,
+  };
+}
 
 /** A caller's standing in one org. */
 export type OrgAccess = {

@@ -12,6 +12,7 @@ export type AuditActor = {
 };
 
 export function actorOf(caller: Caller): AuditActor {
+  if (caller.operator) return systemActor(caller.meta);
   return {
     type: caller.user.type,
     id: caller.user.id,

@@ -9,6 +9,7 @@ export type TokenRecord = {
   ipAllowlist: string[];
   /** The owner is active and still a member of the token's org. */
   ownerActive: boolean;
+  ownerType: 'user' | 'service_account';
   ownerPermissions: ReadonlySet<Permission>;
   orgPlan: string;
   orgFeatures: string[];

@@ -135,6 +135,7 @@ export async function buildRecord(ctx: ServiceContext, row: TokenRow, now: numbe
     scopes: JSON.parse(row.scopes) as string[],
     ipAllowlist: JSON.parse(row.ip_allowlist) as string[],
     ownerActive: owner?.status === 'active' && membership !== undefined,
+    ownerType: owner?.type ?? 'user',
     ownerPermissions: new Set(permissions),
     orgPlan: org?.plan ?? '',
     orgFeatures: org?.features ?? [],

@@ -1,4 +1,4 @@
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -35,6 +35,23 @@ export function newSigningKey(kid: string, nowMs: number): StoredSigningKey {
     created_at: nowMs,
     private_jwk: privateKey.export({ format: 'jwk' }) as Record<string, string>,
     public_jwk: publicKey.export({ format: 'jwk' }) as Record<string, string>,
+  };
+}
+
+/**
+ * A signing key given by the environment as an Ed25519 private key in PEM (PKCS#8). Its `kid` is
+ * derived from the public key, so every process given the same key names it alike.
+ */
+export function signingKeyFromPem(pem: string, nowMs: number): StoredSigningKey {
+  const privateKey = createPrivateKey(pem.replace(/\\n/g, '\n'));
+  if (privateKey.asymmetricKeyType !== 'ed25519') throw new Error('KEYWARD_SIGNING_KEY must be an Ed25519 private key');
+  const publicJwk = createPublicKey(privateKey).export({ format: 'jwk' }) as Record<string, string>;
+  const kid = `key_${createHash('sha256').update(publicJwk.x ?? '').digest('base64url').slice(0, 23)}`;
+  return {
+    kid,
+    created_at: nowMs,
+    private_jwk: privateKey.export({ format: 'jwk' }) as Record<string, string>,
+    public_jwk: publicJwk,
   };
 }
 

@@ -44,6 +44,8 @@ export type TokenListFilter = {
   ownerId?: string | undefined;
   /** Hide impersonation tokens (from those without `tokens.impersonate`). */
   hideImpersonation: boolean;
+  /** Only impersonation tokens (for holders of `tokens.impersonate` without `tokens.manage`). */
+  onlyImpersonation?: boolean | undefined;
   status?: TokenStatusFilter | undefined;
   kind?: TokenKind | undefined;
   /** Case-insensitive substring of the name. */
@@ -63,6 +65,7 @@ export async function listTokens(db: Executor, f: TokenListFilter): Promise<Toke
   let query = db.selectFrom('tokens').selectAll().where('org_id', '=', f.orgId);
   if (f.ownerId !== undefined) query = query.where('owner_id', '=', f.ownerId);
   if (f.hideImpersonation) query = query.where('impersonation', '=', 0);
+  if (f.onlyImpersonation) query = query.where('impersonation', '=', 1);
   if (f.kind !== undefined) query = query.where('kind', '=', f.kind);
   if (f.q !== undefined && f.q !== '') {
     const pattern = `%${f.q.toLowerCase().replace(/[\\%_]/g, '\\$&')}%`;
@@ -152,4 +155,11 @@ export async function recordUsage(db: Executor, usage: { id: string; at: number;
       .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<', u.at)]))
       .execute();
   }
+}
+
+/** The type (user or service account) of each owner, for the wire's `owner.type`. */
+export async function ownerTypes(db: Executor, ownerIds: readonly string[]): Promise<Map<string, 'user' | 'service_account'>> {
+  if (ownerIds.length === 0) return new Map();
+  const rows = await db.selectFrom('users').select(['id', 'type']).where('id', 'in', [...new Set(ownerIds)]).execute();
+  return new Map(rows.map((r) => [r.id, r.type]));
 }

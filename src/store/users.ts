@@ -35,3 +35,14 @@ export async function setUserStatus(
     .where('id', '=', id)
     .execute();
 }
+
+/** Users of one type, newest first, before `cursor`; service accounts optionally of one org. */
+export async function listUsers(
+  db: Executor,
+  options: { type: UserRow['type']; orgId?: string | undefined; cursor?: string | undefined; limit: number },
+): Promise<UserRow[]> {
+  let query = db.selectFrom('users').selectAll().where('type', '=', options.type);
+  if (options.orgId !== undefined) query = query.where('org_id', '=', options.orgId);
+  if (options.cursor !== undefined) query = query.where('id', '<', options.cursor);
+  return query.orderBy('id', 'desc').limit(options.limit).execute();
+}

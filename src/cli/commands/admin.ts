@@ -1,0 +1,118 @@
+import type { Command } from 'commander';
+import { operatorCaller } from '../../services/access.js';
+import { systemActor } from '../../services/audit.js';
+import { addMember } from '../../services/members.js';
+import { createOrg } from '../../services/orgs.js';
+import { countHumanUsers } from '../../store/users.js';
+import { createUser } from '../../services/users.js';
+import { createVerifier } from '../../services/verifiers.js';
+import { readStdinLine, withContext } from '../operator.js';
+import { CliError, out } from '../output.js';
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+/** A password from stdin (`--password-stdin`) or an environment variable, never from argv. */
+async function passwordFrom(options: { passwordStdin?: boolean }, envName: string): Promise<string> {
+  if (options.passwordStdin) return readStdinLine();
+  const fromEnv = process.env[envName];
+  if (fromEnv) return fromEnv;
+  throw new CliError(`Give the password on stdin with --password-stdin, or in ${envName}.`, 2);
+}
+
+/** Operator tasks: they open the data directory (or database) directly and act as `system`. */
+export function registerAdminCommands(program: Command): void {
+  program
+    .command('init')
+    .description('create the first site admin of an empty deployment')
+    .requiredOption('--email <email>', 'the site admin email')
+    .option('--name <name>', 'display name')
+    .option('--password-stdin', 'read the password from stdin (else $KEYWARD_ADMIN_PASSWORD)')
+    .option('--json', 'print the user as JSON')
+    .action(async (options: { email: string; name?: string; passwordStdin?: boolean; json?: boolean }) => {
+      const password = await passwordFrom(options, 'KEYWARD_ADMIN_PASSWORD');
+      const user = await withContext(async (ctx) => {
+        if ((await countHumanUsers(ctx.db)) > 0) throw new CliError('This deployment has users already; use `keyward user create`.');
+        const name = options.name ?? options.email.split('@')[0] ?? 'admin';
+        return createUser(ctx, { email: options.email, name, password, siteAdmin: true }, systemActor());
+      });
+      if (options.json) return out.json({ id: user.id, email: user.email, name: user.name, site_admin: true });
+      out.info(`Created the site admin ${user.email} (${user.id}).`);
+    });
+
+  program
+    .command('user')
+    .description('manage users')
+    .command('create')
+    .description('create a user who signs in with a password')
+    .requiredOption('--email <email>', 'email address')
+    .requiredOption('--name <name>', 'display name')
+    .option('--site-admin', 'make the user a site admin')
+    .option('--password-stdin', 'read the password from stdin (else $KEYWARD_PASSWORD)')
+    .option('--json', 'print the user as JSON')
+    .action(async (options: { email: string; name: string; siteAdmin?: boolean; passwordStdin?: boolean; json?: boolean }) => {
+      const password = await passwordFrom(options, 'KEYWARD_PASSWORD');
+      const user = await withContext((ctx) =>
+        createUser(ctx, { email: options.email, name: options.name, password, siteAdmin: options.siteAdmin ?? false }, systemActor()),
+      );
+      if (options.json) return out.json({ id: user.id, email: user.email, name: user.name, site_admin: user.site_admin === 1 });
+      out.info(`Created the user ${user.email} (${user.id}).`);
+    });
+
+  program
+    .command('org')
+    .description('manage organizations')
+    .command('create')
+    .description('create an organization')
+    .requiredOption('--name <name>', 'display name')
+    .requiredOption('--slug <slug>', 'URL-safe short name')
+    .option('--plan <plan>', 'plan name', 'essential')
+    .option('--feature <feature>', 'an entitlement such as insights_api (repeatable)', collect)
+    .option('--owner-email <email>', 'an existing user to make its owner')
+    .option('--json', 'print the org as JSON')
+    .action(async (options: { name: string; slug: string; plan: string; feature?: string[]; ownerEmail?: string; json?: boolean }) => {
+      const org = await withContext((ctx) =>
+        createOrg(ctx, operatorCaller(ctx.clock.now()), {
+          name: options.name,
+          slug: options.slug,
+          plan: options.plan,
+          features: options.feature,
+          ownerEmail: options.ownerEmail,
+        }),
+      );
+      if (options.json) return out.json({ id: org.id, name: org.name, slug: org.slug, plan: org.plan, features: org.features });
+      out.info(`Created the org ${org.name} (${org.id}).`);
+    });
+
+  program
+    .command('member')
+    .description('manage memberships')
+    .command('add')
+    .description('add a user to an organization')
+    .requiredOption('--org <id>', 'org id (org_…)')
+    .option('--email <email>', 'the user by email')
+    .option('--user <id>', 'the user by id (usr_…)')
+    .option('--role <role>', 'owner, admin, member or a custom role id', 'member')
+    .option('--json', 'print the membership as JSON')
+    .action(async (options: { org: string; email?: string; user?: string; role: string; json?: boolean }) => {
+      if (!options.email === !options.user) throw new CliError('Name the user with exactly one of --email or --user.', 2);
+      const member = await withContext((ctx) =>
+        addMember(ctx, operatorCaller(ctx.clock.now()), options.org, { email: options.email, userId: options.user, role: options.role }),
+      );
+      if (options.json) return out.json({ org_id: options.org, user_id: member.user_id, role: member.role });
+      out.info(`Added ${options.email ?? options.user} to ${options.org} as ${member.role}.`);
+    });
+
+  program
+    .command('verifier')
+    .description('manage verifier credentials for resource servers')
+    .command('create')
+    .description('create a verifier credential; prints only its secret on stdout')
+    .requiredOption('--name <name>', 'which resource server uses it')
+    .option('--json', 'print the verifier and secret as JSON')
+    .action(async (options: { name: string; json?: boolean }) => {
+      const created = await withContext((ctx) => createVerifier(ctx, operatorCaller(ctx.clock.now()), { name: options.name }));
+      if (options.json) return out.json({ verifier: { id: created.verifier.id, name: created.verifier.name }, secret: created.secret });
+      out.info(`Created the verifier ${created.verifier.name} (${created.verifier.id}). This is the only time the secret is shown:`);
+      out.result(created.secret);
+    });
+}

@@ -1,0 +1,205 @@
+import { ValidationFailed } from '../core/errors.js';
+import { listAuditEvents, type AuditFilter } from '../store/audit.js';
+import type { AuditEventRow } from '../store/schema.js';
+import type { Org } from '../store/orgs.js';
+import { orgAccess, requirePermission, type Caller } from './access.js';
+import { actorOf, recordAudit } from './audit.js';
+import type { ServiceContext } from './context.js';
+import { pageOf, type Page, type PageRequest } from './pages.js';
+
+/** An audit event on the wire (DESIGN §4 "Audit event"). */
+export type AuditEventView = {
+  id: string;
+  action: string;
+  actor: { type: string; id: string | null };
+  impersonator?: { id: string };
+  org_id: string | null;
+  target: { type: string; id: string } | null;
+  ip: string | null;
+  user_agent: string | null;
+  created_at: string;
+  details: Record<string, unknown>;
+};
+
+export function auditEventView(row: AuditEventRow): AuditEventView {
+  return {
+    id: row.id,
+    action: row.action,
+    actor: { type: row.actor_type, id: row.actor_id },
+    ...(row.impersonator_id !== null ? { impersonator: { id: row.impersonator_id } } : {}),
+    org_id: row.org_id,
+    target: row.target_type !== null && row.target_id !== null ? { type: row.target_type, id: row.target_id } : null,
+    ip: row.ip,
+    user_agent: row.user_agent,
+    created_at: new Date(Number(row.created_at)).toISOString(),
+    details: JSON.parse(row.details) as Record<string, unknown>,
+  };
+}
+
+/** The filters of `GET …/audit-events`, as the client sent them. */
+export type AuditQuery = {
+  /** An exact action (`token.revoked`) or a family (`token.*`). */
+  action?: string | undefined;
+  actor?: string | undefined;
+  token?: string | undefined;
+  /** ISO 8601; `since` is inclusive, `until` exclusive. */
+  since?: string | undefined;
+  until?: string | undefined;
+};
+
+/** One page of an org's audit log, newest first. */
+export async function listAuditLog(
+  ctx: ServiceContext,
+  caller: Caller,
+  orgId: string,
+  query: AuditQuery & PageRequest,
+): Promise<Page<AuditEventView>> {
+  const filter = filterOf(orgId, query);
+  await readableOrg(ctx, caller, orgId);
+  const rows = await listAuditEvents(ctx.db, { ...filter, cursor: query.cursor, limit: query.limit + 1 });
+  const page = pageOf(rows, query.limit, (row) => row.id);
+  return { items: page.items.map(auditEventView), nextCursor: page.nextCursor };
+}
+
+export type ExportFormat = 'csv' | 'ndjson';
+
+export type AuditExport = {
+  filename: string;
+  contentType: string;
+  /** The file's text, produced lazily a chunk of events at a time. */
+  chunks: AsyncIterable<string>;
+};
+
+/** Exports stop here; a larger log is exported in date ranges (`since`/`until`). */
+export const EXPORT_MAX_ROWS = 100_000;
+const EXPORT_CHUNK_ROWS = 500;
+
+export const CSV_COLUMNS = [
+  'id',
+  'created_at',
+  'action',
+  'actor_type',
+  'actor_id',
+  'impersonator_id',
+  'target_type',
+  'target_id',
+  'ip',
+  'user_agent',
+  'details',
+] as const;
+
+/**
+ * Every event matching the filters, as CSV or NDJSON. The export is itself audited
+ * (`audit.exported`, recorded before the first row is read, so a full export lists itself);
+ * reading a page of JSON is not.
+ */
+export async function exportAuditLog(
+  ctx: ServiceContext,
+  caller: Caller,
+  orgId: string,
+  query: AuditQuery,
+  format: ExportFormat,
+  options: { maxRows?: number } = {},
+): Promise<AuditExport> {
+  const filter = filterOf(orgId, query);
+  const org = await readableOrg(ctx, caller, orgId);
+  const now = ctx.clock.now();
+  await recordAudit(ctx.db, actorOf(caller), { orgId, action: 'audit.exported', details: { format, filters: { ...query } } }, now);
+  const pages = matchingPages(ctx, filter, options.maxRows ?? EXPORT_MAX_ROWS);
+  const date = new Date(now).toISOString().slice(0, 10);
+  const basename = `audit-${org.slug.replace(/[^A-Za-z0-9._-]/g, '-')}-${date}`;
+  return format === 'csv'
+    ? { filename: `${basename}.csv`, contentType: 'text/csv; charset=utf-8', chunks: csvChunks(pages) }
+    : { filename: `${basename}.ndjson`, contentType: 'application/x-ndjson', chunks: ndjsonChunks(pages) };
+}
+
+async function readableOrg(ctx: ServiceContext, caller: Caller, orgId: string): Promise<Org> {
+  const access = await orgAccess(ctx.db, caller, orgId);
+  requirePermission(access, 'audit.read', 'read');
+  return access.org;
+}
+
+function filterOf(orgId: string, query: AuditQuery): Omit<AuditFilter, 'limit' | 'cursor'> {
+  const since = parseInstant(query.since, 'since');
+  const until = parseInstant(query.until, 'until');
+  if (since !== undefined && until !== undefined && since > until) {
+    throw new ValidationFailed('since must not be after until.', { field: 'since' });
+  }
+  return { orgId, action: query.action, actorId: query.actor, tokenId: query.token, since, until };
+}
+
+const ISO_INSTANT = /^(\d{4})-(\d{2})-(\d{2})(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2}))?$/;
+
+/** A date (`2026-01-15`, UTC midnight) or a date-time with a zone; no local times, no Feb 30. */
+function parseInstant(value: string | undefined, field: string): number | undefined {
+  if (value === undefined) return undefined;
+  const match = ISO_INSTANT.exec(value);
+  if (match) {
+    const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
+    const ms = Date.parse(value);
+    // Date.parse rolls 2026-02-30 over into March; only a real calendar day survives the round trip.
+    const realDay = month >= 1 && month <= 12 && new Date(Date.UTC(year, month - 1, day)).getUTCDate() === day;
+    if (realDay && !Number.isNaN(ms)) return ms;
+  }
+  throw new ValidationFailed(`${field} must be an ISO 8601 date or date-time with a zone, e.g. 2026-01-15T10:00:00Z.`, { field });
+}
+
+/** Pages through the store newest first until the filters or the row cap are exhausted. */
+async function* matchingPages(
+  ctx: ServiceContext,
+  filter: Omit<AuditFilter, 'limit' | 'cursor'>,
+  maxRows: number,
+): AsyncGenerator<AuditEventRow[]> {
+  let cursor: string | undefined;
+  let remaining = maxRows;
+  while (remaining > 0) {
+    const limit = Math.min(EXPORT_CHUNK_ROWS, remaining);
+    const rows = await listAuditEvents(ctx.db, { ...filter, cursor, limit });
+    if (rows.length > 0) yield rows;
+    if (rows.length < limit) return;
+    remaining -= rows.length;
+    cursor = rows[rows.length - 1]!.id;
+  }
+}
+
+async function* csvChunks(pages: AsyncIterable<AuditEventRow[]>): AsyncGenerator<string> {
+  yield csvRecord(CSV_COLUMNS);
+  for await (const rows of pages) {
+    yield rows
+      .map((row) =>
+        csvRecord([
+          row.id,
+          new Date(Number(row.created_at)).toISOString(),
+          row.action,
+          row.actor_type,
+          row.actor_id,
+          row.impersonator_id,
+          row.target_type,
+          row.target_id,
+          row.ip,
+          row.user_agent,
+          row.details,
+        ]),
+      )
+      .join('');
+  }
+}
+
+async function* ndjsonChunks(pages: AsyncIterable<AuditEventRow[]>): AsyncGenerator<string> {
+  for await (const rows of pages) yield rows.map((row) => `${JSON.stringify(auditEventView(row))}\n`).join('');
+}
+
+/** One RFC 4180 record, CRLF-terminated. */
+export function csvRecord(cells: readonly (string | null)[]): string {
+  return `${cells.map(csvCell).join(',')}\r\n`;
+}
+
+/**
+ * A CSV field that a spreadsheet shows as text: a leading = + - @ tab or CR would start a formula
+ * (CSV injection), so it gets a single quote in front; quotes, commas and line breaks are quoted.
+ */
+export function csvCell(value: string | null): string {
+  if (value === null) return '';
+  const inert = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+  return /[",\r\n]/.test(inert) ? `"${inert.replace(/"/g, '""')}"` : inert;
+}

@@ -1,0 +1,196 @@
+import { Conflict, Forbidden, InsufficientScope, NotFound, PolicyViolation } from '../core/errors.js';
+import { newId } from '../core/ids.js';
+import { normalizeDescription, normalizeName } from '../core/names.js';
+import {
+  BUILT_IN_ROLES,
+  builtInPermissions,
+  isBuiltInRole,
+  isPermission,
+  managementScopeFor,
+  PERMISSIONS,
+  type Access,
+  type BuiltInRole,
+  type Permission,
+} from '../core/permissions.js';
+import type { Executor } from '../store/db.js';
+import { countHolders } from '../store/members.js';
+import { findRole, insertRole, type Org } from '../store/orgs.js';
+import { deleteRole as deleteRoleRow, findRoleByName, listRoles as listRoleRows, updateRole as updateRoleRow } from '../store/roles.js';
+import type { RoleRow } from '../store/schema.js';
+import { isSiteAdmin, orgAccess, requirePermission, type Caller, type OrgAccess } from './access.js';
+import { changedFields } from './audit-diff.js';
+import { actorOf, recordAudit } from './audit.js';
+import type { ServiceContext } from './context.js';
+
+/** A role as clients see it: built-in ones are read-only and named by their name. */
+export type Role = {
+  id: string;
+  name: string;
+  description: string | null;
+  permissions: Permission[];
+  builtIn: boolean;
+  createdAt: number | null;
+};
+
+const BUILT_IN_DESCRIPTIONS: Record<BuiltInRole, string> = {
+  owner: 'Everything, including the organization settings and token policy.',
+  admin: 'Everything but the organization settings.',
+  member: 'Creates tokens for themselves, unless the organization turned self-service off.',
+};
+
+/** Sorted in the catalog's order, so a role reads the same however it was written. */
+function orderedPermissions(permissions: readonly string[]): Permission[] {
+  return PERMISSIONS.filter((p) => permissions.includes(p));
+}
+
+function roleFromRow(row: RoleRow): Role {
+  return {
+    id: row.id,
+    name: row.name,
+    description: row.description,
+    permissions: orderedPermissions((JSON.parse(row.permissions) as string[]).filter(isPermission)),
+    builtIn: false,
+    createdAt: Number(row.created_at),
+  };
+}
+
+function builtInRole(role: BuiltInRole, org: Org): Role {
+  return {
+    id: role,
+    name: role,
+    description: BUILT_IN_DESCRIPTIONS[role],
+    permissions: builtInPermissions(role, org.tokenPolicy.self_service),
+    builtIn: true,
+    createdAt: null,
+  };
+}
+
+/**
+ * Passes when the caller holds one of `permissions`; a token caller must also carry the
+ * `keyward:*` scope of one it holds. For reads that several kinds of manager need.
+ */
+export function requireAnyPermission(access: OrgAccess, permissions: Permission[], mode: Access): void {
+  const held = permissions.filter((p) => access.permissions.has(p));
+  if (held.length === 0) throw new Forbidden(`This needs one of the permissions ${permissions.join(', ')}.`);
+  const token = access.caller.token;
+  const scopes = held.map((p) => managementScopeFor(p, mode));
+  if (token && !scopes.some((s) => token.scopes.has(s))) throw new InsufficientScope(scopes[0]!);
+}
+
+/** Nobody hands out power they do not have: a role's permissions must be a subset of the actor's. */
+export function requireWithinOwnPower(access: OrgAccess, permissions: readonly Permission[]): void {
+  const missing = permissions.filter((p) => !access.permissions.has(p));
+  if (missing.length > 0) {
+    throw new Forbidden(`You cannot grant permissions you do not hold yourself: ${missing.join(', ')}.`);
+  }
+}
+
+/**
+ * Whether the actor may give or take away `role`: the owner role only by an owner or a site
+ * admin, any other only within the actor's own permissions.
+ */
+export function requireMayAssign(access: OrgAccess, role: string, permissions: readonly Permission[]): void {
+  if (role === 'owner' && access.role !== 'owner' && !isSiteAdmin(access.caller)) {
+    throw new Forbidden('Only an owner may grant or remove the owner role.');
+  }
+  requireWithinOwnPower(access, permissions);
+}
+
+/** The permissions of a role to be assigned: a built-in name or one of the org's custom role ids. */
+export async function assignableRolePermissions(db: Executor, org: Org, role: string): Promise<Permission[]> {
+  if (isBuiltInRole(role)) return builtInPermissions(role, org.tokenPolicy.self_service);
+  const custom = await findRole(db, org.id, role);
+  if (!custom) throw new PolicyViolation('validation_failed', `This organization has no role ${role}.`, { field: 'role' });
+  return roleFromRow(custom).permissions;
+}
+
+/** Built-in roles first, then the org's custom roles, oldest first. */
+export async function listRoles(ctx: ServiceContext, caller: Caller, orgId: string): Promise<Role[]> {
+  const access = await orgAccess(ctx.db, caller, orgId);
+  // Those who assign roles need to see them too.
+  requireAnyPermission(access, ['roles.manage', 'members.manage'], 'read');
+  const custom = await listRoleRows(ctx.db, orgId);
+  return [...BUILT_IN_ROLES.map((r) => builtInRole(r, access.org)), ...custom.map(roleFromRow)];
+}
+
+export type RoleInput = { name: string; description?: string | null | undefined; permissions: Permission[] };
+
+async function requireFreeName(db: Executor, orgId: string, name: string, exceptId?: string): Promise<void> {
+  if (isBuiltInRole(name.toLowerCase())) throw new Conflict(`${name} is a built-in role.`);
+  const existing = await findRoleByName(db, orgId, name);
+  if (existing && existing.id !== exceptId) throw new Conflict(`A role named ${name} exists already.`);
+}
+
+export async function createRole(ctx: ServiceContext, caller: Caller, orgId: string, input: RoleInput): Promise<Role> {
+  const name = normalizeName(input.name, 'name', 50);
+  const description = normalizeDescription(input.description);
+  const permissions = orderedPermissions(input.permissions);
+  const now = ctx.clock.now();
+  return ctx.db.transaction().execute(async (trx) => {
+    const access = await orgAccess(trx, caller, orgId);
+    requirePermission(access, 'roles.manage', 'write');
+    requireWithinOwnPower(access, permissions);
+    await requireFreeName(trx, orgId, name);
+    const row: RoleRow = { id: newId('rol', now), org_id: orgId, name, description, permissions: JSON.stringify(permissions), created_at: now };
+    await insertRole(trx, row);
+    await recordAudit(trx, actorOf(caller), { orgId, action: 'role.created', target: { type: 'role', id: row.id }, details: { name, permissions } }, now);
+    return roleFromRow(row);
+  });
+}
+
+/** A custom role of the org by id; built-in roles cannot be edited (409), others' are 404. */
+async function customRole(db: Executor, orgId: string, roleId: string): Promise<Role> {
+  if (isBuiltInRole(roleId)) throw new Conflict('Built-in roles cannot be changed.');
+  const row = await findRole(db, orgId, roleId);
+  if (!row) throw new NotFound('role');
+  return roleFromRow(row);
+}
+
+export type RoleChange = { name?: string | undefined; description?: string | null | undefined; permissions?: Permission[] | undefined };
+
+export async function updateRole(ctx: ServiceContext, caller: Caller, orgId: string, roleId: string, change: RoleChange): Promise<Role> {
+  const now = ctx.clock.now();
+  const result = await ctx.db.transaction().execute(async (trx) => {
+    const access = await orgAccess(trx, caller, orgId);
+    requirePermission(access, 'roles.manage', 'write');
+    const before = await customRole(trx, orgId, roleId);
+    const after: Role = {
+      ...before,
+      name: change.name !== undefined ? normalizeName(change.name, 'name', 50) : before.name,
+      description: change.description !== undefined ? normalizeDescription(change.description) : before.description,
+      permissions: change.permissions !== undefined ? orderedPermissions(change.permissions) : before.permissions,
+    };
+    // Editing a role changes what its holders may do: the actor must hold its old and new power.
+    requireWithinOwnPower(access, [...before.permissions, ...after.permissions]);
+    const changes = changedFields(
+      { name: before.name, description: before.description, permissions: before.permissions },
+      { name: after.name, description: after.description, permissions: after.permissions },
+    );
+    if (!changes) return { role: before, changed: false };
+    if (after.name !== before.name) await requireFreeName(trx, orgId, after.name, roleId);
+    await updateRoleRow(trx, orgId, roleId, { name: after.name, description: after.description, permissions: JSON.stringify(after.permissions) });
+    await recordAudit(trx, actorOf(caller), { orgId, action: 'role.updated', target: { type: 'role', id: roleId }, details: changes }, now);
+    return { role: after, changed: true };
+  });
+  // Holders' effective token scopes follow their role's permissions.
+  if (result.changed) ctx.cache.invalidateOrg(orgId);
+  return result.role;
+}
+
+export async function deleteRole(ctx: ServiceContext, caller: Caller, orgId: string, roleId: string): Promise<void> {
+  const now = ctx.clock.now();
+  await ctx.db.transaction().execute(async (trx) => {
+    const access = await orgAccess(trx, caller, orgId);
+    requirePermission(access, 'roles.manage', 'write');
+    const role = await customRole(trx, orgId, roleId);
+    if ((await countHolders(trx, orgId, roleId)) > 0) throw new Conflict('Members still hold this role; give them another role first.');
+    await deleteRoleRow(trx, orgId, roleId);
+    await recordAudit(
+      trx,
+      actorOf(caller),
+      { orgId, action: 'role.deleted', target: { type: 'role', id: roleId }, details: { name: role.name, permissions: role.permissions } },
+      now,
+    );
+  });
+  ctx.cache.invalidateOrg(orgId);
+}

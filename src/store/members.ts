@@ -1,0 +1,70 @@
+import type { Executor } from './db.js';
+import type { MembershipRow, UserRow } from './schema.js';
+
+/** A membership with the member's identity, as member lists show it. */
+export type MemberRow = MembershipRow & Pick<UserRow, 'email' | 'name' | 'type' | 'status'>;
+
+function membersQuery(db: Executor, orgId: string) {
+  return db
+    .selectFrom('memberships')
+    .innerJoin('users', 'users.id', 'memberships.user_id')
+    .select([
+      'memberships.org_id',
+      'memberships.user_id',
+      'memberships.role',
+      'memberships.created_at',
+      'users.email',
+      'users.name',
+      'users.type',
+      'users.status',
+    ])
+    .where('memberships.org_id', '=', orgId);
+}
+
+/** An org's members in user id order (oldest account first) after `cursor`. */
+export async function listMembers(
+  db: Executor,
+  orgId: string,
+  options: { cursor?: string | undefined; limit: number },
+): Promise<MemberRow[]> {
+  let query = membersQuery(db, orgId);
+  if (options.cursor !== undefined) query = query.where('memberships.user_id', '>', options.cursor);
+  return query.orderBy('memberships.user_id').limit(options.limit).execute();
+}
+
+export async function findMember(db: Executor, orgId: string, userId: string): Promise<MemberRow | undefined> {
+  return membersQuery(db, orgId).where('memberships.user_id', '=', userId).executeTakeFirst();
+}
+
+export async function updateMembershipRole(db: Executor, orgId: string, userId: string, role: string): Promise<void> {
+  await db.updateTable('memberships').set({ role }).where('org_id', '=', orgId).where('user_id', '=', userId).execute();
+}
+
+export async function deleteMembership(db: Executor, orgId: string, userId: string): Promise<void> {
+  await db.deleteFrom('memberships').where('org_id', '=', orgId).where('user_id', '=', userId).execute();
+}
+
+/** Active people holding `role` in an org, other than `exceptUserId` (the last-owner rule). */
+export async function countOtherActiveHolders(db: Executor, orgId: string, role: string, exceptUserId: string): Promise<number> {
+  const row = await db
+    .selectFrom('memberships')
+    .innerJoin('users', 'users.id', 'memberships.user_id')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('memberships.org_id', '=', orgId)
+    .where('memberships.role', '=', role)
+    .where('memberships.user_id', '!=', exceptUserId)
+    .where('users.status', '=', 'active')
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+/** Members of any status holding `role` (a custom role cannot be deleted while held). */
+export async function countHolders(db: Executor, orgId: string, role: string): Promise<number> {
+  const row = await db
+    .selectFrom('memberships')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('org_id', '=', orgId)
+    .where('role', '=', role)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}

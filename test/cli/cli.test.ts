@@ -1,0 +1,170 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLI, startBuiltServer } from '../server-process.js';
+
+/** Runs the built `keyward` command as a user would, with its own environment and stdin. */
+function keyward(args: string[], options: { env?: Record<string, string>; input?: string } = {}) {
+  const run = spawnSync(process.execPath, [CLI, ...args], {
+    env: { ...process.env, KEYWARD_LOG_LEVEL: 'warn', ...options.env },
+    input: options.input ?? '',
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
+  return { code: run.status, stdout: run.stdout, stderr: run.stderr };
+}
+
+const SECRET = /^kw_[0-9A-Za-z]{38}$/;
+
+describe('operator commands on a data directory', () => {
+  let dataDir: string;
+  let env: Record<string, string>;
+  beforeAll(() => {
+    dataDir = mkdtempSync(join(tmpdir(), 'keyward-cli-'));
+    env = { KEYWARD_DATA_DIR: dataDir };
+  });
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it('exits 2 on usage errors', () => {
+    expect(keyward(['no-such-command'], { env }).code).toBe(2);
+    expect(keyward(['org', 'create', '--name', 'x'], { env }).code).toBe(2);
+    expect(keyward(['init', '--email', 'root@example.com'], { env }).code).toBe(2); // no password given
+  });
+
+  it('init creates the first site admin once, with the password from stdin', () => {
+    const first = keyward(['init', '--email', 'root@example.com', '--password-stdin', '--json'], { env, input: 'a long password\n' });
+    expect(first.code, first.stderr).toBe(0);
+    expect(JSON.parse(first.stdout)).toMatchObject({ email: 'root@example.com', site_admin: true });
+    const again = keyward(['init', '--email', 'other@example.com', '--password-stdin'], { env, input: 'a long password\n' });
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/has users already/);
+    expect(again.stdout).toBe('');
+  });
+
+  it('creates users, orgs and memberships, printing messages on stderr only', () => {
+    const user = keyward(['user', 'create', '--email', 'dev@example.com', '--name', 'Dev'], { env: { ...env, KEYWARD_PASSWORD: 'another password' } });
+    expect(user.code, user.stderr).toBe(0);
+    expect(user.stdout).toBe('');
+    expect(user.stderr).toMatch(/Created the user dev@example.com/);
+
+    const org = keyward(['org', 'create', '--name', 'Acme', '--slug', 'acme', '--plan', 'enterprise', '--owner-email', 'root@example.com', '--json'], { env });
+    expect(org.code, org.stderr).toBe(0);
+    const orgId = JSON.parse(org.stdout).id as string;
+    expect(orgId).toMatch(/^org_/);
+
+    const member = keyward(['member', 'add', '--org', orgId, '--email', 'dev@example.com', '--role', 'admin'], { env });
+    expect(member.code, member.stderr).toBe(0);
+    const duplicate = keyward(['member', 'add', '--org', orgId, '--email', 'dev@example.com'], { env });
+    expect(duplicate.code).toBe(1);
+    expect(duplicate.stderr).toMatch(/conflict/);
+  });
+
+  it('verifier create prints the secret alone on stdout', () => {
+    const created = keyward(['verifier', 'create', '--name', 'device-lab'], { env });
+    expect(created.code, created.stderr).toBe(0);
+    expect(created.stdout.trim().split('\n')).toHaveLength(1);
+    expect(created.stdout.trim().length).toBeGreaterThan(30);
+    expect(created.stderr).not.toContain(created.stdout.trim());
+  });
+
+  it('verify rejects a malformed token with exit 1', () => {
+    const result = keyward(['verify', '--json'], { env, input: 'kw_notatoken\n' });
+    expect(result.code).toBe(1);
+    expect(JSON.parse(result.stdout)).toMatchObject({ valid: false, code: 'MALFORMED' });
+  });
+});
+
+describe('token commands against a running server', () => {
+  let server: Awaited<ReturnType<typeof startBuiltServer>>;
+  let orgId: string;
+  let managementToken: string;
+
+  beforeAll(async () => {
+    server = await startBuiltServer({ KEYWARD_ADMIN_EMAIL: 'admin@example.com', KEYWARD_ADMIN_PASSWORD: 'admin password' });
+    const signIn = await fetch(`${server.url}/api/v1/session`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'admin@example.com', password: 'admin password' }),
+    });
+    const cookies = signIn.headers.getSetCookie().map((c) => c.split(';')[0]!);
+    const csrf = cookies.find((c) => c.startsWith('kw_csrf='))!.split('=')[1]!;
+    const headers = { cookie: cookies.join('; '), 'x-csrf-token': csrf, 'content-type': 'application/json' };
+    const org = await fetch(`${server.url}/api/v1/orgs`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ name: 'Acme', slug: 'acme', plan: 'enterprise', owner_email: 'admin@example.com' }),
+    });
+    orgId = ((await org.json()) as { id: string }).id;
+    const token = await fetch(`${server.url}/api/v1/orgs/${orgId}/tokens`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({
+        name: 'cli',
+        // A token can only grant what it holds itself.
+        scopes: ['keyward:tokens:read', 'keyward:tokens:write', 'devices:read', 'metrics:read'],
+        expires_in_days: 30,
+      }),
+    });
+    managementToken = ((await token.json()) as { secret: string }).secret;
+  });
+  afterAll(() => server?.stop());
+
+  const as = () => ({ env: { KEYWARD_URL: server.url, KEYWARD_TOKEN: managementToken, KEYWARD_DATA_DIR: server.dataDir } });
+
+  it('needs KEYWARD_TOKEN (usage error 2)', () => {
+    const result = keyward(['token', 'list', '--org', orgId], { env: { KEYWARD_URL: server.url, KEYWARD_TOKEN: '' } });
+    expect(result.code).toBe(2);
+  });
+
+  it('creates a token: stdout is the secret and nothing else; list, rotate, revoke, verify', () => {
+    const created = keyward(
+      ['token', 'create', '--org', orgId, '--name', 'deploy', '--scope', 'devices:read', '--scope', 'metrics:read', '--expires-in', '30'],
+      as(),
+    );
+    expect(created.code, created.stderr).toBe(0);
+    const secret = created.stdout.trim();
+    expect(secret).toMatch(SECRET);
+    expect(created.stdout).toBe(`${secret}\n`);
+    expect(created.stderr).toMatch(/only time the secret is shown/);
+
+    const list = keyward(['token', 'list', '--org', orgId, '--json'], as());
+    expect(list.code, list.stderr).toBe(0);
+    const tokens = JSON.parse(list.stdout) as { id: string; name: string; hint: string }[];
+    const deploy = tokens.find((t) => t.name === 'deploy')!;
+    expect(deploy).toBeDefined();
+    expect(list.stdout).not.toContain(secret);
+
+    const valid = keyward(['verify', '--scope', 'devices:read', '--json'], { ...as(), input: `${secret}\n` });
+    expect(valid.code, valid.stderr).toBe(0);
+    expect(JSON.parse(valid.stdout)).toMatchObject({ valid: true, code: 'VALID', token: { id: deploy.id } });
+    const missing = keyward(['verify', '--scope', 'billing:read', '--json'], { ...as(), input: `${secret}\n` });
+    expect(missing.code).toBe(1);
+    expect(JSON.parse(missing.stdout)).toMatchObject({ code: 'INSUFFICIENT_SCOPE', missing_scopes: ['billing:read'] });
+
+    const rotated = keyward(['token', 'rotate', '--org', orgId, deploy.id, '--grace', '0'], as());
+    expect(rotated.code, rotated.stderr).toBe(0);
+    const successor = rotated.stdout.trim();
+    expect(successor).toMatch(SECRET);
+    expect(successor).not.toBe(secret);
+    expect(JSON.parse(keyward(['verify', '--json'], { ...as(), input: `${secret}\n` }).stdout).code).toBe('REVOKED');
+
+    const newId = (JSON.parse(keyward(['token', 'list', '--org', orgId, '--json'], as()).stdout) as { id: string; name: string; status: string }[]).find(
+      (t) => t.name === 'deploy' && t.status === 'active',
+    )!.id;
+    const revoked = keyward(['token', 'revoke', '--org', orgId, newId], as());
+    expect(revoked.code, revoked.stderr).toBe(0);
+    expect(revoked.stdout).toBe('');
+    const after = keyward(['verify', '--json'], { ...as(), input: `${successor}\n` });
+    expect(after.code).toBe(1);
+    expect(JSON.parse(after.stdout).code).toBe('REVOKED');
+  });
+
+  it('reports API refusals with exit 1 and the problem code', () => {
+    const result = keyward(['token', 'create', '--org', orgId, '--name', 'x', '--scope', 'no:such', '--expires-in', '30'], as());
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/422 scope_not_allowed/);
+    expect(result.stdout).toBe('');
+  });
+});

@@ -1,0 +1,128 @@
+import { decodeJwt } from 'jose';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { makeToken, seedOrg, signIn } from '../../factories.js';
+import { json, startTestApp, type TestApp } from '../../harness.js';
+import { auditRows, bearer, createdToken, me, NEW_TOKEN, tokenAction } from './helpers.js';
+
+let t: TestApp;
+beforeEach(async () => {
+  t = await startTestApp();
+});
+afterEach(() => t.close());
+
+const DAY = 86_400_000;
+
+describe('POST /api/v1/orgs/{org}/tokens/{id}/rotate', () => {
+  it('issues a successor and keeps the old secret working for the grace period only', async () => {
+    const { org, member } = await seedOrg(t.app, t.ctx);
+    const old = await createdToken(t, member.headers, org.id, {
+      ...NEW_TOKEN,
+      description: 'nightly',
+      scopes: ['devices:read', 'clients:read'],
+      ip_allowlist: ['127.0.0.1'],
+    });
+    t.clock.advanceDays(10);
+    const headers = await signIn(t.app, member.user);
+    const response = await tokenAction(t, headers, org.id, old.id, 'rotate', { grace_period_seconds: 3600 });
+    expect(response.statusCode).toBe(201);
+    const { token, secret } = json(response);
+    expect(secret).not.toBe(old.secret);
+    expect(token).toMatchObject({
+      name: NEW_TOKEN.name,
+      description: 'nightly',
+      scopes: ['devices:read', 'clients:read'],
+      kind: 'api_key',
+      owner: { type: 'user', id: member.user.id },
+      ip_allowlist: ['127.0.0.1'],
+      impersonation: false,
+      rotated_from: old.id,
+      // A fresh lifetime as long as the original's 30 days.
+      expires_at: new Date(t.clock.ms + 30 * DAY).toISOString(),
+    });
+    const previous = json(await t.app.inject({ method: 'GET', url: `/api/v1/orgs/${org.id}/tokens/${old.id}`, headers }));
+    expect(previous).toMatchObject({ replaced_by: token.id, status: 'active', expires_at: new Date(t.clock.ms + 3600_000).toISOString() });
+    expect((await me(t, old.secret)).statusCode).toBe(200);
+    expect((await me(t, secret)).statusCode).toBe(200);
+    t.clock.advance(3600_000 + 1);
+    expect((await me(t, old.secret)).statusCode).toBe(401);
+    expect((await me(t, secret)).statusCode).toBe(200);
+    const rotated = (await auditRows(t)).find((e) => e.action === 'token.rotated')!;
+    expect(rotated.target_id).toBe(old.id);
+    expect(JSON.parse(rotated.details)).toMatchObject({ successor: token.id, grace_period_seconds: 3600 });
+    expect(JSON.stringify(await auditRows(t))).not.toContain(secret);
+  });
+
+  it('revokes the old token at once when no grace period is given', async () => {
+    const { org, member } = await seedOrg(t.app, t.ctx);
+    const old = await createdToken(t, member.headers, org.id);
+    const response = await tokenAction(t, member.headers, org.id, old.id, 'rotate');
+    expect(response.statusCode).toBe(201);
+    expect((await me(t, old.secret)).statusCode).toBe(401);
+    expect((await me(t, json(response).secret)).statusCode).toBe(200);
+  });
+
+  it('re-signs JWT successors with their own jti', async () => {
+    const { org, member } = await seedOrg(t.app, t.ctx);
+    const old = await createdToken(t, member.headers, org.id, { ...NEW_TOKEN, kind: 'jwt' });
+    const { token, secret } = json(await tokenAction(t, member.headers, org.id, old.id, 'rotate', { grace_period_seconds: 60 }));
+    expect(token.kind).toBe('jwt');
+    expect(decodeJwt(secret)).toMatchObject({ jti: token.id, sub: member.user.id, scope: 'devices:read' });
+    expect((await me(t, secret)).statusCode).toBe(200);
+  });
+
+  it('answers 409 for a token already rotated, revoked, expired or disabled', async () => {
+    const { org, member } = await seedOrg(t.app, t.ctx);
+    const rotated = await createdToken(t, member.headers, org.id);
+    const revoked = await createdToken(t, member.headers, org.id);
+    const disabled = await createdToken(t, member.headers, org.id);
+    const expired = await createdToken(t, member.headers, org.id);
+    await tokenAction(t, member.headers, org.id, rotated.id, 'rotate', { grace_period_seconds: 600 });
+    await tokenAction(t, member.headers, org.id, revoked.id, 'revoke');
+    await tokenAction(t, member.headers, org.id, disabled.id, 'disable');
+    for (const { id } of [rotated, revoked, disabled]) {
+      const response = await tokenAction(t, member.headers, org.id, id, 'rotate', { grace_period_seconds: 0 });
+      expect(response.statusCode).toBe(409);
+      expect(json(response).code).toBe('conflict');
+    }
+    t.clock.advanceDays(31);
+    const late = await tokenAction(t, await signIn(t.app, member.user), org.id, expired.id, 'rotate', { grace_period_seconds: 0 });
+    expect(late.statusCode).toBe(409);
+  });
+
+  it('answers 400 for a grace period beyond 7 days or an unknown field', async () => {
+    const { org, member } = await seedOrg(t.app, t.ctx);
+    const { id } = await createdToken(t, member.headers, org.id);
+    for (const body of [{ grace_period_seconds: 604_801 }, { grace_period_seconds: -1 }, { grace_period_seconds: 0, scopes: [] }]) {
+      const response = await tokenAction(t, member.headers, org.id, id, 'rotate', body);
+      expect(response.statusCode, JSON.stringify(body)).toBe(400);
+    }
+  });
+
+  it('answers 401 without credentials and 403 to a token without keyward:tokens:write', async () => {
+    const { org, member } = await seedOrg(t.app, t.ctx);
+    const { id, secret } = await makeToken(t.ctx, org, member.user, { scopes: ['keyward:tokens:read'] });
+    const anonymous = await tokenAction(t, {}, org.id, id, 'rotate', { grace_period_seconds: 0 });
+    expect(anonymous.statusCode).toBe(401);
+    expect(anonymous.headers['www-authenticate']).toBe('Bearer realm="keyward"');
+    const reader = await tokenAction(t, bearer(secret), org.id, id, 'rotate', { grace_period_seconds: 0 });
+    expect(reader.statusCode).toBe(403);
+    expect(json(reader).code).toBe('insufficient_scope');
+  });
+
+  it("answers 404 for another member's token and another org's token", async () => {
+    const { org, member, admin } = await seedOrg(t.app, t.ctx);
+    const other = await seedOrg(t.app, t.ctx);
+    const adminToken = await createdToken(t, admin.headers, org.id);
+    const foreign = await createdToken(t, other.member.headers, other.org.id);
+    expect((await tokenAction(t, member.headers, org.id, adminToken.id, 'rotate', { grace_period_seconds: 0 })).statusCode).toBe(404);
+    expect((await tokenAction(t, admin.headers, org.id, foreign.id, 'rotate', { grace_period_seconds: 0 })).statusCode).toBe(404);
+  });
+
+  it('lets an admin with tokens.manage rotate a member token; the successor stays the member\'s', async () => {
+    const { org, member, admin } = await seedOrg(t.app, t.ctx);
+    const { id } = await createdToken(t, member.headers, org.id);
+    const response = await tokenAction(t, admin.headers, org.id, id, 'rotate', { grace_period_seconds: 0 });
+    expect(response.statusCode).toBe(201);
+    expect(json(response).token).toMatchObject({ owner: { id: member.user.id }, created_by: { id: admin.user.id } });
+  });
+});

@@ -1,0 +1,104 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { makeToken, seedOrg } from '../../factories.js';
+import { json, startTestApp, type TestApp } from '../../harness.js';
+import { auditRows, bearer, createdToken, me, tokenAction } from './helpers.js';
+
+let t: TestApp;
+beforeEach(async () => {
+  t = await startTestApp();
+});
+afterEach(() => t.close());
+
+function selfRotate(headers: Record<string, string>, payload?: object) {
+  return t.app.inject({ method: 'POST', url: '/api/v1/tokens/self/rotate', headers, ...(payload ? { payload } : {}) });
+}
+
+describe('POST /api/v1/tokens/self/rotate', () => {
+  it('rotates the presented token, keeping it valid for an hour by default', async () => {
+    const { org, member } = await seedOrg(t.app, t.ctx);
+    // A CI token with product scopes only: possession is enough to rotate itself.
+    const old = await makeToken(t.ctx, org, member.user, { scopes: ['devices:read'] });
+    const response = await selfRotate(bearer(old.secret));
+    expect(response.statusCode).toBe(201);
+    const { token, secret } = json(response);
+    expect(token).toMatchObject({ rotated_from: old.id, scopes: ['devices:read'], owner: { id: member.user.id } });
+    expect((await me(t, old.secret)).statusCode).toBe(200);
+    t.clock.advance(3600_000);
+    expect((await me(t, old.secret)).statusCode).toBe(401);
+    expect((await me(t, secret)).statusCode).toBe(200);
+    expect((await auditRows(t)).some((e) => e.action === 'token.rotated' && e.target_id === old.id)).toBe(true);
+  });
+
+  it('takes a grace period and the X-API-Key header', async () => {
+    const { org, member } = await seedOrg(t.app, t.ctx);
+    const old = await makeToken(t.ctx, org, member.user);
+    const response = await selfRotate({ 'x-api-key': old.secret }, { grace_period_seconds: 0 });
+    expect(response.statusCode).toBe(201);
+    expect((await me(t, old.secret)).statusCode).toBe(401);
+  });
+
+  it('revokes the whole rotation chain when a rotated-away token comes back after its grace', async () => {
+    const { org, member } = await seedOrg(t.app, t.ctx);
+    const first = await createdToken(t, member.headers, org.id);
+    const second = json(await selfRotate(bearer(first.secret), { grace_period_seconds: 60 }));
+    const third = json(await selfRotate(bearer(second.secret), { grace_period_seconds: 60 }));
+    expect((await me(t, third.secret)).statusCode).toBe(200);
+    t.clock.advance(61_000);
+    const reuse = await selfRotate(bearer(first.secret));
+    expect(reuse.statusCode).toBe(401);
+    expect(json(reuse).code).toBe('invalid_token');
+    expect(reuse.headers['www-authenticate']).toContain('error="invalid_token"');
+    expect((await me(t, third.secret)).statusCode).toBe(401);
+    const detected = (await auditRows(t)).filter((e) => e.action === 'token.reuse_detected');
+    expect(detected).toHaveLength(1);
+    expect(detected[0]!.target_id).toBe(first.id);
+    expect(JSON.parse(detected[0]!.details).revoked).toEqual([third.token.id]);
+    const list = json(await t.app.inject({ method: 'GET', url: `/api/v1/orgs/${org.id}/tokens`, headers: member.headers }));
+    expect(list.data.map((d: { status: string }) => d.status)).toEqual(['revoked', 'revoked', 'revoked']);
+  });
+
+  it('answers 409 to a token inside its grace period, which was already rotated', async () => {
+    const { org, member } = await seedOrg(t.app, t.ctx);
+    const old = await makeToken(t.ctx, org, member.user);
+    expect((await selfRotate(bearer(old.secret))).statusCode).toBe(201);
+    const again = await selfRotate(bearer(old.secret));
+    expect(again.statusCode).toBe(409);
+  });
+
+  it('answers 400 for a grace period beyond 7 days', async () => {
+    const { org, member } = await seedOrg(t.app, t.ctx);
+    const old = await makeToken(t.ctx, org, member.user);
+    const response = await selfRotate(bearer(old.secret), { grace_period_seconds: 700_000 });
+    expect(response.statusCode).toBe(400);
+    expect(json(response).code).toBe('validation_failed');
+  });
+
+  it('answers 401 with a bare challenge without a token, even with a session', async () => {
+    const { member } = await seedOrg(t.app, t.ctx);
+    for (const headers of [{}, member.headers]) {
+      const response = await selfRotate(headers);
+      expect(response.statusCode).toBe(401);
+      expect(response.headers['www-authenticate']).toBe('Bearer realm="keyward"');
+    }
+  });
+
+  it('answers 401 invalid_token for a revoked or unknown token', async () => {
+    const { org, member } = await seedOrg(t.app, t.ctx);
+    const { id, secret } = await createdToken(t, member.headers, org.id);
+    await tokenAction(t, member.headers, org.id, id, 'revoke');
+    for (const presented of [secret, 'kw_nope']) {
+      const response = await selfRotate(bearer(presented));
+      expect(response.statusCode).toBe(401);
+      expect(json(response).code).toBe('invalid_token');
+    }
+    expect((await auditRows(t)).some((e) => e.action === 'token.reuse_detected')).toBe(false);
+  });
+
+  it('answers 422 feature_not_enabled when the org plan lacks tokens', async () => {
+    const { org, member } = await seedOrg(t.app, t.ctx, { plan: 'free' });
+    const old = await makeToken(t.ctx, org, member.user);
+    const response = await selfRotate(bearer(old.secret));
+    expect(response.statusCode).toBe(422);
+    expect(json(response).code).toBe('feature_not_enabled');
+  });
+});

@@ -1,0 +1,82 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config.js';
+import { closeContext, createContext } from '../src/runtime.js';
+import { bootstrap } from '../src/services/bootstrap.js';
+import type { ServiceContext } from '../src/services/context.js';
+import { FakeClock } from './harness.js';
+
+const dirs: string[] = [];
+const contexts: ServiceContext[] = [];
+function freshDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'keyward-runtime-'));
+  dirs.push(dir);
+  return dir;
+}
+async function open(env: Record<string, string>): Promise<ServiceContext> {
+  const ctx = await createContext(loadConfig({ KEYWARD_PUBLIC_URL: 'http://keyward.test', ...env }), { clock: new FakeClock() });
+  contexts.push(ctx);
+  return ctx;
+}
+afterEach(async () => {
+  for (const ctx of contexts.splice(0)) await closeContext(ctx);
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('first start', () => {
+  it('generates the pepper and the JWT signing key into the data directory with mode 0600, once', async () => {
+    const dir = freshDir();
+    const first = await open({ KEYWARD_DATA_DIR: dir });
+    for (const file of ['pepper', 'signing-keys.json']) {
+      expect(statSync(join(dir, file)).mode & 0o777).toBe(0o600);
+    }
+    const pepper = readFileSync(join(dir, 'pepper'), 'utf8');
+    const kid = first.jwtKeys.jwks().keys[0]!.kid;
+    await closeContext(contexts.pop()!);
+    const second = await open({ KEYWARD_DATA_DIR: dir });
+    expect(readFileSync(join(dir, 'pepper'), 'utf8')).toBe(pepper);
+    expect(second.pepper.equals(first.pepper)).toBe(true);
+    expect(second.jwtKeys.jwks().keys[0]!.kid).toBe(kid);
+  });
+
+  it('takes the pepper and the signing key from the environment and then writes neither', async () => {
+    const dir = freshDir();
+    const pem = generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
+    const ctx = await open({ KEYWARD_DATA_DIR: dir, KEYWARD_PEPPER: 'b'.repeat(64), KEYWARD_SIGNING_KEY: pem.replace(/\n/g, '\\n') });
+    expect(existsSync(join(dir, 'pepper'))).toBe(false);
+    expect(existsSync(join(dir, 'signing-keys.json'))).toBe(false);
+    expect(ctx.pepper.equals(Buffer.from('b'.repeat(64), 'hex'))).toBe(true);
+    expect(ctx.jwtKeys.jwks().keys[0]!.kid).toMatch(/^key_/);
+  });
+
+  it('refuses a pepper that is too short', async () => {
+    await expect(open({ KEYWARD_DATA_DIR: freshDir(), KEYWARD_PEPPER: 'short' })).rejects.toThrow(/at least 32 bytes/);
+  });
+});
+
+describe('bootstrap', () => {
+  it('creates the site admin from KEYWARD_ADMIN_EMAIL/PASSWORD on an empty database, and only then', async () => {
+    const ctx = await open({ KEYWARD_DATA_DIR: freshDir(), KEYWARD_ADMIN_EMAIL: 'Root@Example.com', KEYWARD_ADMIN_PASSWORD: 'a long password' });
+    const outcome = await bootstrap(ctx);
+    expect(outcome.kind).toBe('admin_created');
+    const users = await ctx.db.selectFrom('users').selectAll().execute();
+    expect(users).toHaveLength(1);
+    expect(users[0]).toMatchObject({ email: 'root@example.com', site_admin: 1, status: 'active' });
+    expect(users[0]!.password_hash).not.toContain('a long password');
+    expect((await bootstrap(ctx)).kind).toBe('ready');
+  });
+
+  it('without them, mints a one-time setup link and keeps only its digest', async () => {
+    const ctx = await open({ KEYWARD_DATA_DIR: freshDir() });
+    const outcome = await bootstrap(ctx);
+    if (outcome.kind !== 'setup_link') throw new Error(`expected a setup link, got ${outcome.kind}`);
+    const token = new URL(outcome.url).searchParams.get('token')!;
+    expect(outcome.url.startsWith('http://keyward.test/setup?token=')).toBe(true);
+    const settings = await ctx.db.selectFrom('settings').selectAll().execute();
+    expect(JSON.stringify(settings)).not.toContain(token);
+    expect(settings).toHaveLength(1);
+  });
+});
