@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isPortalRoute } from '../../src/http/routes/portal.js';
 import { json, startTestApp, type TestApp } from '../harness.js';
 
 type Operation = { responses?: Record<string, unknown>; security?: Record<string, string[]>[] };
@@ -37,7 +38,7 @@ function openApiPath(path: string): string {
   return path.replace(/:(\w+)(\([^)]*\))?/g, '{$1}').replace(/\*/g, '{*}');
 }
 
-const isExcluded = (path: string) => path === '/docs' || path.startsWith('/docs/') || path === '/openapi.json';
+const isExcluded = (path: string) => path === '/docs' || path.startsWith('/docs/') || path === '/openapi.json' || isPortalRoute(path);
 
 let t: TestApp;
 let doc: OpenApiDocument;

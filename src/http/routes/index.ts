@@ -17,6 +17,7 @@ import verifiers from './verifiers.js';
 import verify from './verify.js';
 import jwks from './jwks.js';
 import auditEvents from './audit-events.js';
+import portal from './portal.js';
 
 export type RouteOptions = { ctx: ServiceContext };
 export type RoutePlugin = FastifyPluginAsyncTypebox<RouteOptions>;
@@ -40,4 +41,5 @@ export const routes: { plugin: RoutePlugin; prefix: string }[] = [
   { plugin: verify, prefix: '/api/v1' },
   { plugin: jwks, prefix: '' },
   { plugin: auditEvents, prefix: '/api/v1' },
+  { plugin: portal, prefix: '' },
 ];

@@ -1,0 +1,70 @@
+import fastifyStatic, { type SetHeadersResponse } from '@fastify/static';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { RoutePlugin } from './index.js';
+
+/** The built portal (`vite build` → dist/web); the same path from src/ (tsx, tests) and from dist/. */
+export const PORTAL_ROOT = fileURLToPath(new URL('../../../dist/web/', import.meta.url));
+
+/** Whether a registered route is the portal's (a built file, `/` or the fallback): not part of the API document. */
+export function isPortalRoute(path: string): boolean {
+  return path === '/*' || existsSync(join(PORTAL_ROOT, path));
+}
+
+/** Paths the portal never answers, so their unknown routes stay problem+json 404s. */
+const SERVER_PATHS = /^\/(api|docs|oauth|auth|\.well-known)(\/|$)|^\/(openapi\.json|healthz|readyz|metrics)$/;
+
+/** The portal loads only its own files: no inline scripts, no other origins. */
+const CONTENT_SECURITY_POLICY = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "connect-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+function setPortalHeaders(res: SetHeadersResponse, path: string): void {
+  // Hashed bundles never change; index.html must be revalidated so a deploy is picked up at once.
+  const hashed = path.includes('/assets/');
+  res.setHeader('cache-control', hashed ? 'public, max-age=31536000, immutable' : 'no-cache');
+  res.setHeader('x-content-type-options', 'nosniff');
+  if (path.endsWith('.html')) {
+    res.setHeader('content-security-policy', CONTENT_SECURITY_POLICY);
+    res.setHeader('referrer-policy', 'same-origin');
+    res.setHeader('x-frame-options', 'DENY');
+  }
+}
+
+/**
+ * The web portal at `/`: the built files, and index.html for every other GET outside the API so
+ * the portal's own routes (`/setup`, `/orgs/…`) load on a reload or a shared link. Without a
+ * build (tests that do not run `vite build`) the server starts without it.
+ */
+const portal: RoutePlugin = async (app) => {
+  if (!existsSync(`${PORTAL_ROOT}index.html`)) return;
+
+  await app.register(fastifyStatic, {
+    root: PORTAL_ROOT,
+    wildcard: false,
+    schemaHide: true,
+    cacheControl: false,
+    setHeaders: setPortalHeaders,
+  });
+
+  app.get('/*', { schema: { hide: true } }, async (request, reply) => {
+    const path = request.url.split('?')[0] ?? '/';
+    const lastSegment = path.slice(path.lastIndexOf('/') + 1);
+    // A missing file (`/assets/old.js`) or a server path is a real 404, not the portal.
+    if (SERVER_PATHS.test(path) || lastSegment.includes('.')) {
+      return reply.callNotFound();
+    }
+    return reply.sendFile('index.html');
+  });
+};
+
+export default portal;

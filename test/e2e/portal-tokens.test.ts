@@ -1,0 +1,180 @@
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startBuiltServer } from '../server-process.js';
+import { browserAvailable, launchBrowser } from './browser.js';
+
+const ADMIN = { name: 'Ada Admin', email: 'ada@example.com', password: 'correct horse battery staple' };
+
+/**
+ * The first-run story in a real browser against the built server (`npm start`): setup through the
+ * printed link, an org, sign out and in, then a token's whole life from the portal.
+ */
+describe.skipIf(!browserAvailable())('portal: first run and a token’s life', () => {
+  let server: Awaited<ReturnType<typeof startBuiltServer>>;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  let secret = '';
+  let rotatedSecret = '';
+
+  /** GET /api/v1/me with a token, as a script would. */
+  const meWith = (token: string) => fetch(`${server.url}/api/v1/me`, { headers: { authorization: `Bearer ${token}` } });
+
+  beforeAll(async () => {
+    server = await startBuiltServer();
+    browser = await launchBrowser();
+    context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url });
+    page = await context.newPage();
+    page.setDefaultTimeout(15_000);
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  it('creates the site admin through the one-time setup link the server printed', async () => {
+    const link = /(http:\/\/\S+\/setup\?token=\S+)/.exec(server.output())?.[1];
+    expect(link, server.output()).toBeDefined();
+    await page.goto(link as string);
+    await page.getByRole('heading', { name: 'Set up Keyward' }).waitFor();
+    await page.getByLabel('Your name').fill(ADMIN.name);
+    await page.getByLabel('Email').fill(ADMIN.email);
+    await page.getByLabel('Password', { exact: true }).fill(ADMIN.password);
+    await page.getByLabel('Repeat the password').fill(ADMIN.password);
+    await page.getByRole('button', { name: 'Create site admin' }).click();
+    // A new site admin belongs to no org yet, so the portal opens the site admin page.
+    await page.getByRole('heading', { name: 'Site admin' }).waitFor();
+    expect(new URL(page.url()).pathname).toBe('/admin');
+  });
+
+  it('creates an org with the site admin as its owner and opens it', async () => {
+    await page.getByLabel('Name', { exact: true }).first().fill('Acme Robotics');
+    expect(await page.getByLabel('Slug').inputValue()).toBe('acme-robotics');
+    expect(await page.getByLabel("First owner's email").inputValue()).toBe(ADMIN.email);
+    await page.getByRole('button', { name: 'Create organization' }).click();
+    await page.getByRole('link', { name: 'Acme Robotics' }).click();
+    await page.getByRole('heading', { name: 'My tokens' }).waitFor();
+    await page.getByText('You have no tokens yet').waitFor();
+    expect(await page.getByLabel('Organization').inputValue()).toMatch(/^org_/);
+  });
+
+  it('signs out and back in', async () => {
+    const orgPage = new URL(page.url()).pathname;
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('heading', { name: 'Sign in to Keyward' }).waitFor();
+    await page.getByLabel('Email').fill(ADMIN.email);
+    await page.getByLabel('Password').fill('wrong password');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('alert').waitFor();
+    await page.getByLabel('Password').fill(ADMIN.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'My tokens' }).waitFor();
+    expect(new URL(page.url()).pathname).toBe(orgPage);
+  });
+
+  it('creates a token with two scopes for 30 days and shows its secret once', async () => {
+    await page.getByRole('button', { name: 'Create token' }).first().click();
+    const dialog = page.getByRole('dialog', { name: 'Create a token' });
+    await dialog.getByLabel('Name', { exact: true }).fill('CI deploy');
+    await dialog.getByRole('checkbox', { name: /devices:read/ }).check();
+    await dialog.getByRole('checkbox', { name: /device_requests:write/ }).check();
+    await dialog.getByRole('radio', { name: /^30 days/ }).check();
+    await dialog.getByRole('button', { name: 'Create token' }).click();
+
+    const panel = page.getByRole('dialog', { name: 'Token created' });
+    await panel.getByText("You won't be able to see it again").waitFor();
+    secret = await panel.getByTestId('secret').inputValue();
+    expect(secret).toMatch(/^kw_[0-9A-Za-z]{38}$/);
+    await expect.poll(() => panel.locator('pre').first().textContent()).toBe(
+      `curl -H "Authorization: Bearer ${secret}" ${server.url}/api/v1/me`,
+    );
+    expect(await panel.locator('pre').nth(1).textContent()).toBe(`curl -H "X-API-Key: ${secret}" ${server.url}/api/v1/me`);
+
+    await panel.getByRole('button', { name: 'Copy' }).first().click();
+    await panel.getByRole('button', { name: 'Copied' }).waitFor();
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(secret);
+
+    const response = await meWith(secret);
+    expect(response.status).toBe(200);
+    const me = (await response.json()) as { token: { name: string; scopes: string[]; expires_at: string } };
+    expect(me.token.name).toBe('CI deploy');
+    expect([...me.token.scopes].sort()).toEqual(['device_requests:write', 'devices:read']);
+    const days = (Date.parse(me.token.expires_at) - Date.now()) / 86_400_000;
+    expect(days).toBeGreaterThan(29.9);
+    expect(days).toBeLessThanOrEqual(30);
+
+    await panel.getByRole('button', { name: 'Done' }).click();
+    await panel.waitFor({ state: 'detached' });
+  });
+
+  it('lists the token without its secret', async () => {
+    const row = page.getByRole('row', { name: /CI deploy/ });
+    await row.waitFor();
+    const text = await row.textContent();
+    expect(text).toContain(`${secret.slice(0, 7)}…${secret.slice(-4)}`);
+    expect(text).not.toContain(secret);
+    expect(text).toContain('devices:read');
+    expect(text).toContain('device_requests:write');
+    expect(text).toContain('Active');
+  });
+
+  it('renames the token in place', async () => {
+    await page.getByRole('button', { name: 'Rename CI deploy' }).click();
+    const input = page.getByLabel('Token name');
+    await input.fill('CI deploy (prod)');
+    await input.press('Enter');
+    await page.getByRole('button', { name: 'Rename CI deploy (prod)' }).waitFor();
+    const response = await meWith(secret);
+    expect(((await response.json()) as { token: { name: string } }).token.name).toBe('CI deploy (prod)');
+  });
+
+  it('rotates the token with a grace period and shows the new secret once', async () => {
+    await page.getByRole('button', { name: 'Rotate CI deploy (prod)' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Rotate “CI deploy (prod)”' });
+    await dialog.getByLabel('Grace period for the old token').selectOption({ label: '24 hours' });
+    await dialog.getByRole('button', { name: 'Rotate token' }).click();
+
+    const done = page.getByRole('dialog', { name: '“CI deploy (prod)” rotated' });
+    await done.getByText('keeps working for 24 hours').waitFor();
+    rotatedSecret = await done.getByTestId('secret').inputValue();
+    expect(rotatedSecret).toMatch(/^kw_/);
+    expect(rotatedSecret).not.toBe(secret);
+    await done.getByRole('button', { name: 'Done' }).click();
+
+    // Inside the grace period both secrets work.
+    expect((await meWith(secret)).status).toBe(200);
+    expect((await meWith(rotatedSecret)).status).toBe(200);
+    await page.getByText('Active (rotated)').waitFor();
+  });
+
+  it('revokes the new token through the confirmation dialog; it then gets 401', async () => {
+    const newId = ((await (await meWith(rotatedSecret)).json()) as { token: { id: string } }).token.id;
+    const row = page.locator(`tr[data-token-id="${newId}"]`);
+    await row.getByRole('button', { name: 'Revoke CI deploy (prod)' }).click();
+
+    const confirm = page.getByRole('dialog', { name: 'Revoke “CI deploy (prod)”?' });
+    await confirm.getByText('This cannot be undone').waitFor();
+    // Cancel has the focus, so Enter on an unexpected dialog does no harm.
+    await confirm.getByRole('button', { name: 'Cancel' }).click();
+    await confirm.waitFor({ state: 'detached' });
+    expect((await meWith(rotatedSecret)).status).toBe(200);
+
+    await row.getByRole('button', { name: 'Revoke CI deploy (prod)' }).click();
+    await page.getByRole('dialog', { name: 'Revoke “CI deploy (prod)”?' }).getByRole('button', { name: 'Revoke token' }).click();
+    await row.getByText('Revoked').waitFor();
+    const response = await meWith(rotatedSecret);
+    expect(response.status).toBe(401);
+    expect(response.headers.get('www-authenticate')).toContain('error="invalid_token"');
+  });
+
+  it('serves the portal for its own deep links and keeps API 404s as problems', async () => {
+    const deep = await fetch(`${server.url}/orgs/org_unknown/audit`);
+    expect(deep.status).toBe(200);
+    expect(deep.headers.get('content-security-policy')).toContain("script-src 'self'");
+    const api = await fetch(`${server.url}/api/v1/nothing-here`);
+    expect(api.status).toBe(404);
+    expect(api.headers.get('content-type')).toContain('application/problem+json');
+  });
+});

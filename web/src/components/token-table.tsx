@@ -1,0 +1,162 @@
+import { useState } from 'react';
+import { api } from '../api.js';
+import { formatDateTime, fromNow } from '../format.js';
+import { useAction } from '../hooks.js';
+import type { Org, Token } from '../types.js';
+import { ExpiryBadge, ImpersonationTag, KindLabel, StatusBadge } from './badges.js';
+import { ErrorNote } from './problem.js';
+import { RenameForm, RevokeDialog, RotateDialog, tokenPath } from './token-dialogs.js';
+
+type Open = { kind: 'revoke' | 'rotate'; token: Token } | null;
+
+type TokenTableProps = {
+  org: Org;
+  tokens: Token[];
+  onChanged: () => void;
+  /** Owner names by id; when given, the table has an Owner column. */
+  owners?: Map<string, string>;
+  caption: string;
+};
+
+function When({ iso }: { iso: string | null }) {
+  if (!iso) return <span className="muted">Never</span>;
+  return <time dateTime={iso} title={formatDateTime(iso)}>{fromNow(iso)}</time>;
+}
+
+/** The token list of "My tokens" and "All tokens", with the per-token actions. Cards on narrow screens. */
+export function TokenTable({ org, tokens, onChanged, owners, caption }: TokenTableProps) {
+  const [editing, setEditing] = useState<string | null>(null);
+  const [open, setOpen] = useState<Open>(null);
+  const action = useAction();
+
+  const transition = async (token: Token, to: 'disable' | 'enable') => {
+    const result = await action.run(() => api.post<Token>(tokenPath(token, to)));
+    if (result) onChanged();
+  };
+
+  return (
+    <>
+      <ErrorNote error={action.error} />
+      <div className="table-wrap">
+        <table className="token-table responsive">
+          <caption className="visually-hidden">{caption}</caption>
+          <thead>
+            <tr>
+              <th scope="col">Name</th>
+              {owners ? <th scope="col">Owner</th> : null}
+              <th scope="col">Token</th>
+              <th scope="col">Scopes</th>
+              <th scope="col">Kind</th>
+              <th scope="col">Created</th>
+              <th scope="col">Expires</th>
+              <th scope="col">Last used</th>
+              <th scope="col">Status</th>
+              <th scope="col">
+                <span className="visually-hidden">Actions</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {tokens.map((token) => {
+              const live = token.status === 'active' || token.status === 'disabled';
+              return (
+                <tr key={token.id} data-token-id={token.id}>
+                  <td data-label="Name">
+                    {editing === token.id ? (
+                      <RenameForm
+                        token={token}
+                        onCancel={() => setEditing(null)}
+                        onDone={() => {
+                          setEditing(null);
+                          onChanged();
+                        }}
+                      />
+                    ) : (
+                      <>
+                        <span className="token-name">{token.name}</span>
+                        {token.impersonation ? <ImpersonationTag /> : null}
+                        {token.description ? <span className="token-description">{token.description}</span> : null}
+                      </>
+                    )}
+                  </td>
+                  {owners ? (
+                    <td data-label="Owner">
+                      {owners.get(token.owner.id) ?? <code>{token.owner.id}</code>}
+                      {token.owner.type === 'service_account' ? <span className="muted"> (service account)</span> : null}
+                    </td>
+                  ) : null}
+                  <td data-label="Token">
+                    <code className="hint">{token.hint}</code>
+                  </td>
+                  <td data-label="Scopes">
+                    <ul className="chips" aria-label="Scopes">
+                      {token.scopes.map((s) => (
+                        <li key={s} className="chip">
+                          {s}
+                        </li>
+                      ))}
+                    </ul>
+                  </td>
+                  <td data-label="Kind">
+                    <KindLabel kind={token.kind} />
+                  </td>
+                  <td data-label="Created">
+                    <When iso={token.created_at} />
+                  </td>
+                  <td data-label="Expires">
+                    {token.expires_at ? <When iso={token.expires_at} /> : <span className="muted">Never</span>} <ExpiryBadge token={token} />
+                  </td>
+                  <td data-label="Last used">
+                    <When iso={token.last_used_at} />
+                    {token.last_used_ip ? <span className="muted ip"> from {token.last_used_ip}</span> : null}
+                  </td>
+                  <td data-label="Status">
+                    <StatusBadge token={token} />
+                  </td>
+                  <td className="row-actions">
+                    {live && editing !== token.id ? (
+                      <button type="button" onClick={() => setEditing(token.id)} aria-label={`Rename ${token.name}`}>
+                        Rename
+                      </button>
+                    ) : null}
+                    {token.status === 'active' && !token.replaced_by ? (
+                      <button type="button" onClick={() => setOpen({ kind: 'rotate', token })} aria-label={`Rotate ${token.name}`}>
+                        Rotate
+                      </button>
+                    ) : null}
+                    {token.status === 'active' ? (
+                      <button type="button" disabled={action.busy} onClick={() => transition(token, 'disable')} aria-label={`Disable ${token.name}`}>
+                        Disable
+                      </button>
+                    ) : null}
+                    {token.status === 'disabled' ? (
+                      <button type="button" disabled={action.busy} onClick={() => transition(token, 'enable')} aria-label={`Enable ${token.name}`}>
+                        Enable
+                      </button>
+                    ) : null}
+                    {live ? (
+                      <button type="button" className="danger-text" onClick={() => setOpen({ kind: 'revoke', token })} aria-label={`Revoke ${token.name}`}>
+                        Revoke
+                      </button>
+                    ) : null}
+                  </td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      </div>
+      {open?.kind === 'revoke' ? (
+        <RevokeDialog
+          token={open.token}
+          onClose={() => setOpen(null)}
+          onDone={() => {
+            setOpen(null);
+            onChanged();
+          }}
+        />
+      ) : null}
+      {open?.kind === 'rotate' ? <RotateDialog token={open.token} org={org} onClose={() => setOpen(null)} onDone={onChanged} /> : null}
+    </>
+  );
+}

@@ -1,0 +1,91 @@
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { api, ApiError } from './api.js';
+import type { Page } from './types.js';
+
+export type Resource<T> = {
+  data: T | undefined;
+  error: ApiError | null;
+  loading: boolean;
+  reload: () => void;
+};
+
+function asApiError(error: unknown): ApiError {
+  if (error instanceof ApiError) return error;
+  return new ApiError(0, 'error', error instanceof Error ? error.message : 'Something went wrong.', null);
+}
+
+/** Loads data for a page and reloads it when `deps` change or `reload()` is called. */
+export function useResource<T>(load: () => Promise<T>, deps: readonly unknown[]): Resource<T> {
+  const [data, setData] = useState<T | undefined>(undefined);
+  const [error, setError] = useState<ApiError | null>(null);
+  const [loading, setLoading] = useState(true);
+  const [generation, setGeneration] = useState(0);
+  const loadRef = useRef(load);
+  loadRef.current = load;
+
+  useEffect(() => {
+    let stale = false;
+    setLoading(true);
+    loadRef.current().then(
+      (value) => {
+        if (stale) return;
+        setData(value);
+        setError(null);
+        setLoading(false);
+      },
+      (failure: unknown) => {
+        if (stale) return;
+        setError(asApiError(failure));
+        setLoading(false);
+      },
+    );
+    return () => {
+      stale = true;
+    };
+    // The caller lists what the load depends on; the latest `load` is read through the ref.
+  }, [...deps, generation]);
+
+  const reload = useCallback(() => setGeneration((g) => g + 1), []);
+  return { data, error, loading, reload };
+}
+
+/** Runs one user action at a time and keeps its error for display next to the form. */
+export function useAction() {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<ApiError | null>(null);
+  const run = useCallback(async <T>(action: () => Promise<T>): Promise<T | undefined> => {
+    setBusy(true);
+    setError(null);
+    try {
+      return await action();
+    } catch (failure) {
+      setError(asApiError(failure));
+      return undefined;
+    } finally {
+      setBusy(false);
+    }
+  }, []);
+  const clear = useCallback(() => setError(null), []);
+  return { busy, error, run, clear };
+}
+
+/** A cursor-paginated list: the first page, then "Load more" appends the next. */
+export function usePagedList<T>(path: string) {
+  const [extra, setExtra] = useState<{ items: T[]; cursor: string | null } | null>(null);
+  const first = useResource(async () => {
+    setExtra(null);
+    return api.get<Page<T>>(path);
+  }, [path]);
+  const more = useAction();
+  const cursor = extra ? extra.cursor : (first.data?.next_cursor ?? null);
+  const items = first.data ? [...first.data.data, ...(extra?.items ?? [])] : undefined;
+
+  const loadMore = async () => {
+    if (!cursor) return;
+    const separator = path.includes('?') ? '&' : '?';
+    const page = await more.run(() => api.get<Page<T>>(`${path}${separator}cursor=${encodeURIComponent(cursor)}`));
+    if (page) setExtra({ items: [...(extra?.items ?? []), ...page.data], cursor: page.next_cursor });
+  };
+
+  return { items, error: first.error ?? more.error, loading: first.loading, reload: first.reload, hasMore: cursor !== null, loadMore, loadingMore: more.busy };
+}
