@@ -2,40 +2,12 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBuiltServer } from '../server-process.js';
 import { browserAvailable, launchBrowser } from './browser.js';
+import { apiSession, signInPage } from './session.js';
 
 const ADMIN = { email: 'root@example.com', password: 'admin password 1' };
 const BOB = { email: 'bob@example.com', name: 'Bob Builder', password: 'bob password 1' };
 
 type Server = Awaited<ReturnType<typeof startBuiltServer>>;
-
-/** A signed-in API client for seeding data, the way the portal itself calls the API. */
-async function apiSession(server: Server, email: string, password: string) {
-  const signIn = await fetch(`${server.url}/api/v1/session`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ email, password }),
-  });
-  expect(signIn.status).toBe(200);
-  const cookies = signIn.headers.getSetCookie().map((c) => c.split(';')[0] as string);
-  const csrf = cookies.find((c) => c.startsWith('kw_csrf='))?.slice('kw_csrf='.length) ?? '';
-  return async <T>(method: string, path: string, body?: unknown): Promise<T> => {
-    const response = await fetch(`${server.url}/api/v1${path}`, {
-      method,
-      headers: { cookie: cookies.join('; '), 'x-csrf-token': csrf, ...(body ? { 'content-type': 'application/json' } : {}) },
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    expect(response.ok, `${method} ${path}: ${response.status}`).toBe(true);
-    return (await response.json()) as T;
-  };
-}
-
-async function signIn(page: Page, server: Server, who: { email: string; password: string }) {
-  await page.goto(server.url);
-  await page.getByLabel('Email').fill(who.email);
-  await page.getByLabel('Password').fill(who.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('heading', { name: 'My tokens' }).waitFor();
-}
 
 /** An org admin's pages: members, impersonation, all tokens, policy, audit; and the member's view. */
 describe.skipIf(!browserAvailable())('portal: managing an org', () => {
@@ -46,14 +18,14 @@ describe.skipIf(!browserAvailable())('portal: managing an org', () => {
 
   beforeAll(async () => {
     server = await startBuiltServer({ KEYWARD_ADMIN_EMAIL: ADMIN.email, KEYWARD_ADMIN_PASSWORD: ADMIN.password });
-    const api = await apiSession(server, ADMIN.email, ADMIN.password);
+    const api = await apiSession(server.url, ADMIN.email, ADMIN.password);
     orgId = (await api<{ id: string }>('POST', '/orgs', { name: 'Device Lab', slug: 'device-lab', plan: 'enterprise', owner_email: ADMIN.email })).id;
     await api('POST', '/users', BOB);
     await api('POST', `/orgs/${orgId}/members`, { email: BOB.email, role: 'member' });
     browser = await launchBrowser();
     page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
     page.setDefaultTimeout(15_000);
-    await signIn(page, server, ADMIN);
+    await signInPage(page, server.url, ADMIN);
   }, 60_000);
 
   afterAll(async () => {
@@ -166,7 +138,7 @@ describe.skipIf(!browserAvailable())('portal: managing an org', () => {
 
   it('hides the impersonation token from the member it acts for', async () => {
     const bobPage = await (await browser.newContext()).newPage();
-    await signIn(bobPage, server, BOB);
+    await signInPage(bobPage, server.url, BOB);
     await bobPage.getByText('You have no tokens yet').waitFor();
     expect(await bobPage.getByRole('link', { name: 'All tokens' }).count()).toBe(0);
     await bobPage.context().close();

@@ -120,6 +120,17 @@ describe.skipIf(!browserAvailable())('portal: first run and a token’s life', (
     expect(text).toContain('Active');
   });
 
+  it('shows when and from where the token was last used once the person comes back to the page', async () => {
+    const lastUsed = page.getByRole('row', { name: /CI deploy/ }).locator('td[data-label="Last used"]');
+    expect((await meWith(secret)).status).toBe(200);
+    // What the browser fires when someone returns from the terminal where the script ran.
+    await page.evaluate(() => window.dispatchEvent(new Event('focus')));
+    await lastUsed.getByText('from 127.0.0.1').waitFor();
+    expect(await lastUsed.locator('time').textContent()).toBe('just now');
+    const usedAt = Date.parse((await lastUsed.locator('time').getAttribute('datetime')) as string);
+    expect(Date.now() - usedAt).toBeLessThan(60_000);
+  });
+
   it('renames the token in place', async () => {
     await page.getByRole('button', { name: 'Rename CI deploy' }).click();
     const input = page.getByLabel('Token name');
@@ -128,6 +139,17 @@ describe.skipIf(!browserAvailable())('portal: first run and a token’s life', (
     await page.getByRole('button', { name: 'Rename CI deploy (prod)' }).waitFor();
     const response = await meWith(secret);
     expect(((await response.json()) as { token: { name: string } }).token.name).toBe('CI deploy (prod)');
+  });
+
+  it('disables the token (it then gets 401) and enables it again', async () => {
+    const row = page.getByRole('row', { name: /CI deploy \(prod\)/ });
+    await page.getByRole('button', { name: 'Disable CI deploy (prod)' }).click();
+    await row.getByText('Disabled', { exact: true }).waitFor();
+    expect((await meWith(secret)).status).toBe(401);
+
+    await page.getByRole('button', { name: 'Enable CI deploy (prod)' }).click();
+    await row.getByText('Active', { exact: true }).waitFor();
+    expect((await meWith(secret)).status).toBe(200);
   });
 
   it('rotates the token with a grace period and shows the new secret once', async () => {
@@ -167,6 +189,34 @@ describe.skipIf(!browserAvailable())('portal: first run and a token’s life', (
     const response = await meWith(rotatedSecret);
     expect(response.status).toBe(401);
     expect(response.headers.get('www-authenticate')).toContain('error="invalid_token"');
+  });
+
+  it('shows the token’s whole history in the audit log and exports it as CSV and NDJSON', async () => {
+    await page.getByRole('link', { name: 'Audit log' }).click();
+    const flow = ['token.created', 'token.renamed', 'token.disabled', 'token.enabled', 'token.rotated', 'token.revoked'];
+    for (const action of flow) await page.getByRole('row', { name: new RegExp(action.replace('.', '\\.')) }).first().waitFor();
+    // Sign-ins (session.created) are recorded without an org, so no org's log lists them.
+
+    const download = async (name: string) => {
+      const href = await page.getByRole('link', { name }).getAttribute('href');
+      const response = await page.request.get(new URL(href as string, server.url).toString());
+      expect(response.status()).toBe(200);
+      return { type: response.headers()['content-type'] ?? '', body: await response.text() };
+    };
+    const csv = await download('Export CSV');
+    expect(csv.type).toContain('text/csv');
+    const [header, ...rows] = csv.body.trim().split(/\r?\n/);
+    expect(header).toBe('id,created_at,action,actor_type,actor_id,impersonator_id,target_type,target_id,ip,user_agent,details');
+    for (const action of flow) expect(rows.some((row) => row.split(',')[2] === action), action).toBe(true);
+
+    const ndjson = await download('Export NDJSON');
+    expect(ndjson.type).toContain('application/x-ndjson');
+    const events = ndjson.body.trim().split('\n').map((line) => JSON.parse(line) as { action: string; target: { id: string } | null });
+    for (const action of flow) expect(events.some((e) => e.action === action), action).toBe(true);
+    for (const body of [csv.body, ndjson.body]) {
+      expect(body).not.toContain(secret);
+      expect(body).not.toContain(rotatedSecret);
+    }
   });
 
   it('serves the portal for its own deep links and keeps API 404s as problems', async () => {

@@ -1,6 +1,6 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
-import { api, ApiError } from './api.js';
-import type { Page } from './types.js';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { api, ApiError, listAll, orgPath } from './api.js';
+import type { Membership, Page } from './types.js';
 
 export type Resource<T> = {
   data: T | undefined;
@@ -88,4 +88,25 @@ export function usePagedList<T>(path: string) {
   };
 
   return { items, error: first.error ?? more.error, loading: first.loading, reload: first.reload, hasMore: cursor !== null, loadMore, loadingMore: more.busy };
+}
+
+/**
+ * Reloads when the person comes back to the window, e.g. after running a script with a token in
+ * a terminal, so "Last used" and statuses are current without a manual reload.
+ */
+export function useReloadOnReturn(reload: () => void): void {
+  useEffect(() => {
+    window.addEventListener('focus', reload);
+    return () => window.removeEventListener('focus', reload);
+  }, [reload]);
+}
+
+/**
+ * The org's members and service accounts, with their names by id so pages show people rather
+ * than ids. Listing members needs a management permission; without one the list is empty.
+ */
+export function useMembers(orgId: string, allowed: boolean) {
+  const members = useResource(() => (allowed ? listAll<Membership>(orgPath(orgId, '/members')) : Promise.resolve([])), [orgId, allowed]);
+  const names = useMemo(() => new Map((members.data ?? []).map((m) => [m.user.id, m.user.name])), [members.data]);
+  return { ...members, names };
 }

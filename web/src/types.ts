@@ -1,25 +1,31 @@
-/** The wire shapes of the management API (DESIGN §4), as the portal reads them. */
+/**
+ * The wire shapes of the management API (DESIGN §4), as the portal reads them. The domain types
+ * come from the server's pure `src/core` modules, type-only, so nothing of the server is bundled
+ * and no Node types enter the portal's type check. The wire objects stay declared here: the
+ * server's (`TokenView`, `AuditEventView`) live in service modules whose imports reach the store
+ * and Node.
+ */
+import type { Permission } from '../../src/core/permissions.js';
+import type { TokenKind, TokenPolicy } from '../../src/core/policy.js';
+import type { TokenStatus } from '../../src/core/token-status.js';
+
+export type { Permission, TokenKind, TokenPolicy, TokenStatus };
 
 export type Page<T> = { data: T[]; next_cursor: string | null };
 
-export type Permission =
-  | 'tokens.create'
-  | 'tokens.manage'
-  | 'tokens.impersonate'
-  | 'members.manage'
-  | 'roles.manage'
-  | 'org.manage'
-  | 'audit.read';
+/** A key for every permission: the type check fails here when the server adds one. */
+const EVERY_PERMISSION: Record<Permission, true> = {
+  'tokens.create': true,
+  'tokens.manage': true,
+  'tokens.impersonate': true,
+  'members.manage': true,
+  'roles.manage': true,
+  'org.manage': true,
+  'audit.read': true,
+};
 
-export const PERMISSIONS: readonly Permission[] = [
-  'tokens.create',
-  'tokens.manage',
-  'tokens.impersonate',
-  'members.manage',
-  'roles.manage',
-  'org.manage',
-  'audit.read',
-];
+/** Every permission: the role editor's choices, and a site admin's in an org they do not belong to. */
+export const PERMISSIONS = Object.keys(EVERY_PERMISSION) as Permission[];
 
 export type User = {
   id: string;
@@ -34,9 +40,6 @@ export type User = {
 export type MyOrg = { id: string; name: string; slug: string; role: string; permissions: Permission[] };
 
 export type Me = { user: User; token: Token | null; orgs: MyOrg[] };
-
-export type TokenKind = 'api_key' | 'jwt';
-export type TokenStatus = 'active' | 'expired' | 'revoked' | 'disabled';
 
 export type Token = {
   id: string;
@@ -63,18 +66,6 @@ export type Token = {
 };
 
 export type TokenWithSecret = { token: Token; secret: string };
-
-export type TokenPolicy = {
-  expiration_presets_days: number[];
-  allow_custom_expiration: boolean;
-  max_lifetime_days: number;
-  expiration_required: boolean;
-  max_tokens_per_user: number;
-  self_service: boolean;
-  warning_window_days: number;
-  allowed_kinds: TokenKind[];
-  accept_x_api_key: boolean;
-};
 
 export type Org = {
   id: string;

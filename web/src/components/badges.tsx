@@ -1,4 +1,4 @@
-import { daysUntil, plural } from '../format.js';
+import { daysUntil, formatDateTime, plural } from '../format.js';
 import type { Token } from '../types.js';
 
 const STATUS_LABEL: Record<Token['status'], string> = {
@@ -17,13 +17,13 @@ export function StatusBadge({ token }: { token: Token }) {
   );
 }
 
-/** "Expires in N days" inside the warning window, "Expired" once past. */
-export function ExpiryBadge({ token }: { token: Token }) {
-  if (token.status === 'expired') return <span className="badge badge-expired">Expired</span>;
-  if (token.expiring_soon && token.expires_at) {
-    return <span className="badge badge-warning">Expires in {plural(daysUntil(token.expires_at), 'day')}</span>;
-  }
-  return null;
+/** Inside the org's warning window: the days left, the exact time on hover. */
+export function ExpiryBadge({ expiresAt }: { expiresAt: string }) {
+  return (
+    <span className="badge badge-warning" title={formatDateTime(expiresAt)}>
+      Expires in {plural(daysUntil(expiresAt), 'day')}
+    </span>
+  );
 }
 
 export function ImpersonationTag() {

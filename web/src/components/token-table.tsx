@@ -46,8 +46,6 @@ export function TokenTable({ org, tokens, onChanged, owners, caption }: TokenTab
               {owners ? <th scope="col">Owner</th> : null}
               <th scope="col">Token</th>
               <th scope="col">Scopes</th>
-              <th scope="col">Kind</th>
-              <th scope="col">Created</th>
               <th scope="col">Expires</th>
               <th scope="col">Last used</th>
               <th scope="col">Status</th>
@@ -82,11 +80,14 @@ export function TokenTable({ org, tokens, onChanged, owners, caption }: TokenTab
                   {owners ? (
                     <td data-label="Owner">
                       {owners.get(token.owner.id) ?? <code>{token.owner.id}</code>}
-                      {token.owner.type === 'service_account' ? <span className="muted"> (service account)</span> : null}
+                      {token.owner.type === 'service_account' ? <span className="secondary-line">service account</span> : null}
                     </td>
                   ) : null}
                   <td data-label="Token">
                     <code className="hint">{token.hint}</code>
+                    <span className="secondary-line">
+                      <KindLabel kind={token.kind} />
+                    </span>
                   </td>
                   <td data-label="Scopes">
                     <ul className="chips" aria-label="Scopes">
@@ -97,48 +98,47 @@ export function TokenTable({ org, tokens, onChanged, owners, caption }: TokenTab
                       ))}
                     </ul>
                   </td>
-                  <td data-label="Kind">
-                    <KindLabel kind={token.kind} />
-                  </td>
-                  <td data-label="Created">
-                    <When iso={token.created_at} />
-                  </td>
                   <td data-label="Expires">
-                    {token.expires_at ? <When iso={token.expires_at} /> : <span className="muted">Never</span>} <ExpiryBadge token={token} />
+                    {token.expiring_soon && token.expires_at ? <ExpiryBadge expiresAt={token.expires_at} /> : <When iso={token.expires_at} />}
+                    <span className="secondary-line">
+                      created <When iso={token.created_at} />
+                    </span>
                   </td>
                   <td data-label="Last used">
                     <When iso={token.last_used_at} />
-                    {token.last_used_ip ? <span className="muted ip"> from {token.last_used_ip}</span> : null}
+                    {token.last_used_ip ? <span className="muted ip">from {token.last_used_ip}</span> : null}
                   </td>
                   <td data-label="Status">
                     <StatusBadge token={token} />
                   </td>
-                  <td className="row-actions">
-                    {live && editing !== token.id ? (
-                      <button type="button" onClick={() => setEditing(token.id)} aria-label={`Rename ${token.name}`}>
-                        Rename
-                      </button>
-                    ) : null}
-                    {token.status === 'active' && !token.replaced_by ? (
-                      <button type="button" onClick={() => setOpen({ kind: 'rotate', token })} aria-label={`Rotate ${token.name}`}>
-                        Rotate
-                      </button>
-                    ) : null}
-                    {token.status === 'active' ? (
-                      <button type="button" disabled={action.busy} onClick={() => transition(token, 'disable')} aria-label={`Disable ${token.name}`}>
-                        Disable
-                      </button>
-                    ) : null}
-                    {token.status === 'disabled' ? (
-                      <button type="button" disabled={action.busy} onClick={() => transition(token, 'enable')} aria-label={`Enable ${token.name}`}>
-                        Enable
-                      </button>
-                    ) : null}
-                    {live ? (
-                      <button type="button" className="danger-text" onClick={() => setOpen({ kind: 'revoke', token })} aria-label={`Revoke ${token.name}`}>
-                        Revoke
-                      </button>
-                    ) : null}
+                  <td className="actions-cell">
+                    <div className="row-actions">
+                      {live && editing !== token.id ? (
+                        <button type="button" onClick={() => setEditing(token.id)} aria-label={`Rename ${token.name}`}>
+                          Rename
+                        </button>
+                      ) : null}
+                      {token.status === 'active' && !token.replaced_by ? (
+                        <button type="button" onClick={() => setOpen({ kind: 'rotate', token })} aria-label={`Rotate ${token.name}`}>
+                          Rotate
+                        </button>
+                      ) : null}
+                      {token.status === 'active' ? (
+                        <button type="button" disabled={action.busy} onClick={() => transition(token, 'disable')} aria-label={`Disable ${token.name}`}>
+                          Disable
+                        </button>
+                      ) : null}
+                      {token.status === 'disabled' ? (
+                        <button type="button" disabled={action.busy} onClick={() => transition(token, 'enable')} aria-label={`Enable ${token.name}`}>
+                          Enable
+                        </button>
+                      ) : null}
+                      {live ? (
+                        <button type="button" className="danger-text" onClick={() => setOpen({ kind: 'revoke', token })} aria-label={`Revoke ${token.name}`}>
+                          Revoke
+                        </button>
+                      ) : null}
+                    </div>
                   </td>
                 </tr>
               );

@@ -1,11 +1,11 @@
-import { useId, useMemo, useState } from 'react';
-import { listAll, orgPath, query } from '../api.js';
+import { useId, useState } from 'react';
+import { orgPath, query } from '../api.js';
 import { LoadMore } from '../components/list-footer.js';
 import { ErrorNote, Loading } from '../components/problem.js';
 import { TokenTable } from '../components/token-table.js';
-import { usePagedList, useResource } from '../hooks.js';
+import { useMembers, usePagedList, useReloadOnReturn } from '../hooks.js';
 import { useOrg } from '../session.js';
-import type { Membership, Token, TokenKind, TokenStatus } from '../types.js';
+import type { Token, TokenKind, TokenStatus } from '../types.js';
 import { STATUS_FILTERS } from './my-tokens.js';
 
 /** Every token of the org (tokens.manage), with owner and filters. */
@@ -17,9 +17,9 @@ export function AllTokensPage() {
   const [kind, setKind] = useState<'' | TokenKind>('');
   const [expiring, setExpiring] = useState(false);
   const [q, setQ] = useState('');
-  const members = useResource(() => listAll<Membership>(orgPath(org.id, '/members')), [org.id]);
-  const owners = useMemo(() => new Map((members.data ?? []).map((m) => [m.user.id, m.user.name])), [members.data]);
+  const members = useMembers(org.id, can('tokens.manage'));
   const list = usePagedList<Token>(orgPath(org.id, `/tokens${query({ owner, status, kind, expiring, q: q.trim() })}`));
+  useReloadOnReturn(list.reload);
 
   if (!can('tokens.manage')) return <p className="notice">Seeing every token needs the tokens.manage permission.</p>;
 
@@ -57,7 +57,9 @@ export function AllTokensPage() {
         <label className="check">
           <input type="checkbox" checked={expiring} onChange={(e) => setExpiring(e.target.checked)} /> Expiring soon
         </label>
-        <label htmlFor={ids.q}>Name</label>
+        <label htmlFor={ids.q} className="visually-hidden">
+          Name
+        </label>
         <input id={ids.q} type="search" value={q} onChange={(e) => setQ(e.target.value)} placeholder="Search by name" />
       </div>
       <ErrorNote error={members.error} title="Owner names could not be loaded." />
@@ -71,7 +73,7 @@ export function AllTokensPage() {
         </div>
       ) : (
         <>
-          <TokenTable org={org} tokens={list.items} onChanged={list.reload} owners={owners} caption="All tokens of the organization" />
+          <TokenTable org={org} tokens={list.items} onChanged={list.reload} owners={members.names} caption="All tokens of the organization" />
           <LoadMore hasMore={list.hasMore} loading={list.loadingMore} onClick={list.loadMore} />
         </>
       )}

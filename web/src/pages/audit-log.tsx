@@ -3,8 +3,8 @@ import { orgPath, query } from '../api.js';
 import { LoadMore } from '../components/list-footer.js';
 import { ErrorNote, Loading } from '../components/problem.js';
 import { formatDateTime } from '../format.js';
-import { usePagedList } from '../hooks.js';
-import { useOrg } from '../session.js';
+import { useMembers, usePagedList } from '../hooks.js';
+import { useOrg, useSession } from '../session.js';
 import type { AuditEvent } from '../types.js';
 
 type Filters = { action: string; actor: string; token: string; since: string; until: string };
@@ -27,10 +27,84 @@ const ACTIONS = [
   'audit.exported',
 ];
 
-function detailsText(details: Record<string, unknown>): string {
-  return Object.entries(details)
-    .map(([key, value]) => `${key}: ${typeof value === 'string' ? value : JSON.stringify(value)}`)
-    .join(' · ');
+/** Long single words (digests, ids) are cut in the table; the whole value is in the tooltip and the exports. */
+const SHORT = 24;
+
+/** One detail as people read it: lists joined, times formatted, members named, long strings shortened. */
+function detailValue(key: string, value: unknown, names: Map<string, string>): { text: string; full: string } {
+  const full = typeof value === 'string' ? value : JSON.stringify(value);
+  if (value === null) return { text: '—', full };
+  if (typeof value === 'string' && names.has(value)) return { text: names.get(value) as string, full };
+  if (Array.isArray(value) && value.every((v) => typeof v === 'string')) return { text: value.join(', '), full };
+  if (typeof value === 'string' && key.endsWith('_at') && !Number.isNaN(Date.parse(value))) return { text: formatDateTime(value), full };
+  return { text: full.length > SHORT && !/\s/.test(full) ? `${full.slice(0, SHORT - 12)}…` : full, full };
+}
+
+/** The token's name is shown as the target already. */
+function shownDetails(event: AuditEvent): [string, unknown][] {
+  const entries = Object.entries(event.details);
+  return event.target?.type === 'token' ? entries.filter(([key]) => key !== 'name') : entries;
+}
+
+function Details({ event, names }: { event: AuditEvent; names: Map<string, string> }) {
+  const entries = shownDetails(event);
+  if (entries.length === 0) return <span className="muted">—</span>;
+  return (
+    <ul className="details-list">
+      {entries.map(([key, value]) => {
+        const { text, full } = detailValue(key, value, names);
+        return (
+          <li key={key}>
+            <span className="muted">{key.replace(/_/g, ' ')}</span> <span title={full}>{text}</span>
+          </li>
+        );
+      })}
+    </ul>
+  );
+}
+
+/** Token names the loaded events mention (newest first, so a rename wins), for the events that carry only the id. */
+function tokenNames(events: AuditEvent[]): Map<string, string> {
+  const names = new Map<string, string>();
+  for (const { target, details } of events) {
+    if (target?.type === 'token' && typeof details.name === 'string' && !names.has(target.id)) names.set(target.id, details.name);
+  }
+  return names;
+}
+
+/** A person's, service account's or token's name when known, else the id. */
+function Who({ id, names }: { id: string; names: Map<string, string> }) {
+  const name = names.get(id);
+  return name ? <span title={id}>{name}</span> : <code className="id">{id}</code>;
+}
+
+function Actor({ event, names }: { event: AuditEvent; names: Map<string, string> }) {
+  const { actor, impersonator } = event;
+  return (
+    <>
+      {actor.id === null ? <span className="muted">{actor.type}</span> : <Who id={actor.id} names={names} />}
+      {actor.id !== null && actor.type !== 'user' ? <span className="secondary-line">{actor.type.replace(/_/g, ' ')}</span> : null}
+      {impersonator ? (
+        <span className="secondary-line">
+          impersonated by <Who id={impersonator.id} names={names} />
+        </span>
+      ) : null}
+    </>
+  );
+}
+
+/** The target by name where the event says it (a token's name) or the org knows it (a member). */
+function Target({ event, names }: { event: AuditEvent; names: Map<string, string> }) {
+  const { target, details } = event;
+  if (!target) return <span className="muted">—</span>;
+  if (target.type === 'token' && typeof details.name === 'string') return <span title={target.id}>{details.name}</span>;
+  if (target.type === 'token' && names.has(target.id)) return <Who id={target.id} names={names} />;
+  return (
+    <>
+      <Who id={target.id} names={names} />
+      <span className="secondary-line">{target.type.replace(/_/g, ' ')}</span>
+    </>
+  );
 }
 
 export function AuditLogPage() {
@@ -40,6 +114,9 @@ export function AuditLogPage() {
   const [filters, setFilters] = useState<Filters>(EMPTY);
   const search = query({ ...filters });
   const list = usePagedList<AuditEvent>(orgPath(org.id, `/audit-events${search}`));
+  const { me } = useSession();
+  const members = useMembers(org.id, can('members.manage') || can('tokens.manage') || can('tokens.impersonate'));
+  const names = new Map([...tokenNames(list.items ?? []), [me.user.id, me.user.name], ...members.names]);
   const exportHref = (format: 'csv' | 'ndjson') => `/api/v1${orgPath(org.id, '/audit-events')}${query({ ...filters, format })}`;
 
   if (!can('audit.read')) return <p className="notice">Reading the audit log needs the audit.read permission.</p>;
@@ -127,18 +204,14 @@ export function AuditLogPage() {
                       <code>{e.action}</code>
                     </td>
                     <td data-label="Actor">
-                      {e.actor.type} <code>{e.actor.id ?? ''}</code>
-                      {e.impersonator ? (
-                        <span className="muted">
-                          {' '}
-                          (by <code>{e.impersonator.id}</code>)
-                        </span>
-                      ) : null}
+                      <Actor event={e} names={names} />
                     </td>
-                    <td data-label="Target">{e.target ? <code>{e.target.id}</code> : <span className="muted">—</span>}</td>
+                    <td data-label="Target">
+                      <Target event={e} names={names} />
+                    </td>
                     <td data-label="IP">{e.ip ?? <span className="muted">—</span>}</td>
                     <td data-label="Details" className="details">
-                      {detailsText(e.details)}
+                      <Details event={e} names={names} />
                     </td>
                   </tr>
                 ))}

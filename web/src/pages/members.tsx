@@ -94,17 +94,19 @@ export function MembersPage() {
                     <span className={`badge badge-${m.user.status === 'active' ? 'active' : 'revoked'}`}>{m.user.status === 'active' ? 'Active' : 'Deactivated'}</span>
                   </td>
                   <td data-label="Member since">{formatDate(m.created_at)}</td>
-                  <td className="row-actions">
-                    {can('tokens.impersonate') && m.user.id !== me.user.id && m.user.status === 'active' ? (
-                      <button type="button" onClick={() => setCreatingFor({ type: 'member', userId: m.user.id, name: m.user.name })} aria-label={`Create a token for ${m.user.name}`}>
-                        Create token
-                      </button>
-                    ) : null}
-                    {canManage ? (
-                      <button type="button" className="danger-text" onClick={() => setRemoving(m)} aria-label={`Remove ${m.user.name}`}>
-                        Remove
-                      </button>
-                    ) : null}
+                  <td className="actions-cell">
+                    <div className="row-actions">
+                      {can('tokens.impersonate') && m.user.id !== me.user.id && m.user.status === 'active' ? (
+                        <button type="button" onClick={() => setCreatingFor({ type: 'member', userId: m.user.id, name: m.user.name })} aria-label={`Create a token for ${m.user.name}`}>
+                          Create token
+                        </button>
+                      ) : null}
+                      {canManage ? (
+                        <button type="button" className="danger-text" onClick={() => setRemoving(m)} aria-label={`Remove ${m.user.name}`}>
+                          Remove
+                        </button>
+                      ) : null}
+                    </div>
                   </td>
                 </tr>
               ))}

@@ -4,7 +4,7 @@ import { CreateTokenDialog } from '../components/create-token-dialog.js';
 import { LoadMore } from '../components/list-footer.js';
 import { ErrorNote, Loading } from '../components/problem.js';
 import { TokenTable } from '../components/token-table.js';
-import { usePagedList } from '../hooks.js';
+import { usePagedList, useReloadOnReturn } from '../hooks.js';
 import { useOrg } from '../session.js';
 import type { Token, TokenStatus } from '../types.js';
 
@@ -28,6 +28,7 @@ export function MyTokensPage() {
   const [status, setStatus] = useState<'' | TokenStatus>('');
   const [creating, setCreating] = useState(false);
   const list = usePagedList<Token>(orgPath(org.id, `/tokens${query({ owner: 'me', status })}`));
+  useReloadOnReturn(list.reload);
   const blocker = creationBlocker(org.tokens_enabled, org.plan, can('tokens.create'));
   const active = list.items?.filter((t) => t.status === 'active').length ?? 0;
 

@@ -75,10 +75,12 @@ function Orgs() {
                   </td>
                   <td data-label="Features">{o.features.join(', ') || <span className="muted">—</span>}</td>
                   <td data-label="Created">{formatDate(o.created_at)}</td>
-                  <td className="row-actions">
-                    <button type="button" onClick={() => setEditing(o)} aria-label={`Change the plan of ${o.name}`}>
-                      Plan &amp; features
-                    </button>
+                  <td className="actions-cell">
+                    <div className="row-actions">
+                      <button type="button" onClick={() => setEditing(o)} aria-label={`Change the plan of ${o.name}`}>
+                        Plan &amp; features
+                      </button>
+                    </div>
                   </td>
                 </tr>
               ))}
