@@ -28,6 +28,11 @@ export type Config = {
   logLevel: string;
   /** Cookies get `Secure` when the public URL is https. */
   secureCookies: boolean;
+  /**
+   * Which proxies' X-Forwarded-For to believe (Fastify's trustProxy): false, true, a hop count or
+   * a list of addresses/CIDRs. Client IPs drive allowlists, last-used IPs and the audit log.
+   */
+  trustProxy: boolean | number | string[];
 };
 
 type Env = Record<string, string | undefined>;
@@ -45,6 +50,7 @@ const KEYS = {
   adminEmail: 'KEYWARD_ADMIN_EMAIL',
   adminPassword: 'KEYWARD_ADMIN_PASSWORD',
   logLevel: 'KEYWARD_LOG_LEVEL',
+  trustProxy: 'KEYWARD_TRUST_PROXY',
 } as const;
 
 export class ConfigError extends Error {}
@@ -97,7 +103,17 @@ export function loadConfig(env: Env = process.env): Config {
     sessionTtlMs: 12 * 3_600_000,
     logLevel: pick('logLevel') ?? 'info',
     secureCookies: publicUrl.startsWith('https://'),
+    trustProxy: trustProxy(pick('trustProxy')),
   };
+}
+
+function trustProxy(value: string | undefined): Config['trustProxy'] {
+  if (value === undefined || value === 'false') return false;
+  if (value === 'true') return true;
+  if (/^\d+$/.test(value)) return Number(value);
+  const list = value.split(',').map((entry) => entry.trim()).filter(Boolean);
+  if (list.length === 0) throw new ConfigError(`${KEYS.trustProxy} must be true, false, a hop count or a list of CIDRs`);
+  return list;
 }
 
 function readJson(path: string): Record<string, unknown> {

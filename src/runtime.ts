@@ -3,7 +3,7 @@ import type { Config } from './config.js';
 import { newId } from './core/ids.js';
 import { buildApp, type AppOptions } from './http/app.js';
 import { bootstrap, type BootstrapOutcome } from './services/bootstrap.js';
-import { systemClock, type Clock, type Logger, type ServiceContext } from './services/context.js';
+import { defaultLimits, systemClock, type Clock, type Logger, type ServiceContext } from './services/context.js';
 import { JwtKeys } from './services/jwt-keys.js';
 import { TokenCache } from './services/token-cache.js';
 import { UsageRecorder } from './services/usage.js';
@@ -33,6 +33,7 @@ export async function createContext(config: Config, options: { clock?: Clock; lo
     cache: new TokenCache(),
     usage: new UsageRecorder(db),
     log: options.log ?? silentLogger,
+    limits: defaultLimits(),
   };
 }
 

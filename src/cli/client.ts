@@ -7,10 +7,10 @@ export class ApiClient {
     private readonly token: string,
   ) {}
 
-  static fromOptions(options: { url?: string; token?: string }): ApiClient {
+  static fromOptions(options: { url?: string }): ApiClient {
     const url = options.url ?? process.env.KEYWARD_URL ?? 'http://127.0.0.1:8080';
-    const token = options.token ?? process.env.KEYWARD_TOKEN;
-    if (!token) throw new CliError('Set KEYWARD_TOKEN (a token with keyward:* scopes) or pass --token.', 2);
+    const token = process.env.KEYWARD_TOKEN;
+    if (!token) throw new CliError('Set KEYWARD_TOKEN to a token with keyward:tokens:* scopes.', 2);
     return new ApiClient(url.replace(/\/+$/, ''), token);
   }
 

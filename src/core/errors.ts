@@ -98,7 +98,7 @@ export class Conflict extends KeywardError {
 }
 
 export class RateLimited extends KeywardError {
-  constructor(message = 'Too many requests.') {
-    super('rate_limited', 429, message);
+  constructor(readonly retryAfterSeconds: number, message = 'Too many attempts; try again later.') {
+    super('rate_limited', 429, message, { retry_after_seconds: retryAfterSeconds });
   }
 }

@@ -8,7 +8,8 @@ export function parseAllowlist(entries: readonly string[]): string[] {
 
 function normalizeEntry(entry: string): string {
   const [address = '', bits, extra] = entry.split('/');
-  const family = isIP(address);
+  // Zone ids (fe80::1%eth0) name an interface of one host; a remote client never matches them.
+  const family = address.includes('%') ? 0 : isIP(address);
   const maxBits = family === 6 ? 128 : 32;
   const prefix = bits === undefined ? maxBits : /^\d{1,3}$/.test(bits) ? Number(bits) : NaN;
   if (family === 0 || extra !== undefined || !(prefix >= 0 && prefix <= maxBits)) {
@@ -19,9 +20,21 @@ function normalizeEntry(entry: string): string {
   return bits === undefined ? address : `${address}/${prefix}`;
 }
 
+// Allowlists live in cached token records: compile each one once, not on every verify.
+const compiled = new WeakMap<readonly string[], BlockList>();
+
 /** Whether `ip` falls in the allowlist; an empty list allows every address. */
 export function ipAllowed(allowlist: readonly string[], ip: string): boolean {
   if (allowlist.length === 0) return true;
+  let list = compiled.get(allowlist);
+  if (!list) compiled.set(allowlist, (list = compile(allowlist)));
+  const bare = ip.startsWith('::ffff:') && isIP(ip.slice(7)) === 4 ? ip.slice(7) : ip;
+  const family = bare.includes('%') ? 0 : isIP(bare);
+  if (family === 0) return false;
+  return list.check(bare, family === 6 ? 'ipv6' : 'ipv4');
+}
+
+function compile(allowlist: readonly string[]): BlockList {
   const list = new BlockList();
   for (const entry of allowlist) {
     const [address = '', bits] = entry.split('/');
@@ -29,8 +42,5 @@ export function ipAllowed(allowlist: readonly string[], ip: string): boolean {
     if (bits === undefined) list.addAddress(address, type);
     else list.addSubnet(address, Number(bits), type);
   }
-  const bare = ip.startsWith('::ffff:') && isIP(ip.slice(7)) === 4 ? ip.slice(7) : ip;
-  const family = isIP(bare);
-  if (family === 0) return false;
-  return list.check(bare, family === 6 ? 'ipv6' : 'ipv4');
+  return list;
 }

@@ -2,6 +2,10 @@ import { ValidationFailed } from './errors.js';
 
 // C0, DEL and C1 controls, plus the Unicode line/paragraph separators and bidi overrides.
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/u;
+// Descriptions may span lines (tab, LF, CR) but take no other control or bidi characters.
+const DESCRIPTION_CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/u;
+// A name must show something: letters, digits, symbols or punctuation, not only marks or spaces.
+const VISIBLE = /[\p{L}\p{N}\p{S}\p{P}]/u;
 
 /** A display name: trimmed, NFC-normalized, 1..max characters, no control characters. */
 export function normalizeName(raw: string, field = 'name', max = 100): string {
@@ -9,6 +13,7 @@ export function normalizeName(raw: string, field = 'name', max = 100): string {
   if (name.length === 0) throw new ValidationFailed(`${field} must not be empty.`, { field });
   if ([...name].length > max) throw new ValidationFailed(`${field} must be at most ${max} characters.`, { field });
   if (CONTROL.test(name)) throw new ValidationFailed(`${field} must not contain control characters.`, { field });
+  if (!VISIBLE.test(name)) throw new ValidationFailed(`${field} must contain a visible character.`, { field });
   return name;
 }
 
@@ -20,7 +25,7 @@ export function normalizeDescription(raw: string | null | undefined, max = 1000)
   if ([...text].length > max) {
     throw new ValidationFailed(`description must be at most ${max} characters.`, { field: 'description' });
   }
-  if (/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(text)) {
+  if (DESCRIPTION_CONTROL.test(text)) {
     throw new ValidationFailed('description must not contain control characters.', { field: 'description' });
   }
   return text;

@@ -5,6 +5,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { ServiceContext } from '../services/context.js';
 import { registerErrorHandling } from './problem.js';
+import { validatorCompiler } from './validation.js';
 import { ProblemSchema } from './schemas/common.js';
 import { TokenSchema } from './schemas/token.js';
 import { UserSchema } from './schemas/user.js';
@@ -14,7 +15,6 @@ import { routes } from './routes/index.js';
 export type AppOptions = {
   /** Log level and destination (tests capture the log through a stream); false silences it. */
   logger?: { level?: string; stream?: NodeJS.WritableStream } | false;
-  trustProxy?: boolean;
 };
 
 /** Log lines carry method and path, never query strings, headers or bodies (which may hold secrets). */
@@ -23,14 +23,19 @@ const serializers = {
   res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
 };
 
+/** A hop count becomes Fastify's function form (its types do not list the number form). */
+function trustProxyOption(setting: ServiceContext['config']['trustProxy']) {
+  return typeof setting === 'number' ? (_address: string, hop: number) => hop < setting : setting;
+}
+
 export async function buildApp(ctx: ServiceContext, options: AppOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
     // The serializers always apply: they are what keeps secrets out of the log.
     logger: options.logger === false ? false : { level: ctx.config.logLevel, ...options.logger, serializers },
-    trustProxy: options.trustProxy ?? false,
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
+    trustProxy: trustProxyOption(ctx.config.trustProxy),
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  app.setValidatorCompiler(validatorCompiler);
   registerErrorHandling(app);
   for (const schema of [ProblemSchema, TokenSchema, UserSchema, AuditEventSchema]) app.addSchema(schema);
   await app.register(cookie);

@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
-import { InsufficientScope, KeywardError } from '../core/errors.js';
+import { InsufficientScope, KeywardError, RateLimited } from '../core/errors.js';
 
 export const REALM = 'keyward';
 
@@ -65,6 +65,7 @@ export function registerErrorHandling(app: FastifyInstance): void {
     if (error instanceof KeywardError) {
       const challenge = challengeFor(error);
       if (challenge) reply.header('www-authenticate', challenge);
+      if (error instanceof RateLimited) reply.header('retry-after', String(error.retryAfterSeconds));
       return sendProblem(reply, error.status, error.code, error.message, error.details ?? {});
     }
     const fastifyError = error as FastifyError;

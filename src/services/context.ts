@@ -1,4 +1,5 @@
 import type { Config } from '../config.js';
+import { RateLimiter } from '../core/rate-limit.js';
 import type { Db } from '../store/db.js';
 import type { TokenCache } from './token-cache.js';
 import type { UsageRecorder } from './usage.js';
@@ -15,6 +16,24 @@ export type Logger = {
   error(obj: object, msg?: string): void;
 };
 
+/** Per-process attempt limits on the endpoints that guess at secrets. */
+export type Limits = {
+  /** Sign-in attempts per client address. */
+  signInByIp: RateLimiter;
+  /** Failed sign-ins per account. */
+  signInFailuresByEmail: RateLimiter;
+  /** First-run setup attempts per client address. */
+  setupByIp: RateLimiter;
+};
+
+export function defaultLimits(): Limits {
+  return {
+    signInByIp: new RateLimiter(100, 5 * 60_000),
+    signInFailuresByEmail: new RateLimiter(10, 15 * 60_000),
+    setupByIp: new RateLimiter(10, 5 * 60_000),
+  };
+}
+
 /** Everything a use case depends on, made once at start and passed explicitly. */
 export type ServiceContext = {
   db: Db;
@@ -25,4 +44,5 @@ export type ServiceContext = {
   cache: TokenCache;
   usage: UsageRecorder;
   log: Logger;
+  limits: Limits;
 };

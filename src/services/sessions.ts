@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { randomBase62 } from '../core/base62.js';
-import { Unauthenticated } from '../core/errors.js';
+import { RateLimited, Unauthenticated } from '../core/errors.js';
+import type { RateLimiter } from '../core/rate-limit.js';
 import { DUMMY_PASSWORD_HASH, verifyPassword } from '../core/password.js';
 import { digestSecret, sameDigest } from '../core/token-hash.js';
 import type { UserRow } from '../store/schema.js';
@@ -21,24 +22,41 @@ export function csrfMatches(pepper: Buffer, sessionSecret: string, presented: st
   return sameDigest(csrfTokenFor(pepper, sessionSecret), presented);
 }
 
-/** Password sign-in. Unknown email, wrong password and deactivated users fail alike. */
+/** Refuses a guess that is over a limit; the answer says when to come back. */
+export function enforceLimit(limiter: RateLimiter, key: string, nowMs: number): void {
+  const waitMs = limiter.blockedFor(key, nowMs);
+  if (waitMs > 0) throw new RateLimited(Math.ceil(waitMs / 1000));
+}
+
+/**
+ * Password sign-in. Unknown email, wrong password and deactivated users fail alike. Attempts are
+ * limited per client address and failures per account, so passwords cannot be guessed at speed.
+ */
 export async function signIn(
   ctx: ServiceContext,
   credentials: { email: string; password: string },
   meta: RequestMeta,
 ): Promise<SignedIn> {
-  const user = await findUserByEmail(ctx.db, credentials.email.trim());
+  const email = credentials.email.trim().toLowerCase().slice(0, 254);
+  const { signInByIp, signInFailuresByEmail } = ctx.limits;
+  const ipKey = meta.ip ?? 'unknown';
+  enforceLimit(signInByIp, ipKey, ctx.clock.now());
+  enforceLimit(signInFailuresByEmail, email, ctx.clock.now());
+  signInByIp.hit(ipKey, ctx.clock.now());
+  const user = await findUserByEmail(ctx.db, email);
   const passwordOk = await verifyPassword(credentials.password, user?.password_hash ?? DUMMY_PASSWORD_HASH);
   const now = ctx.clock.now();
   if (!user || !passwordOk || user.status !== 'active' || user.type !== 'user') {
+    signInFailuresByEmail.hit(email, now);
     await recordAudit(
       ctx.db,
       { type: 'system', id: null, impersonatorId: null, meta },
-      { orgId: null, action: 'session.failed', details: { email: credentials.email.trim().toLowerCase().slice(0, 200) } },
+      { orgId: null, action: 'session.failed', details: { email: email.slice(0, 200) } },
       now,
     );
     throw new Unauthenticated('The email or password is wrong.');
   }
+  signInFailuresByEmail.reset(email);
   return startSession(ctx, user, meta);
 }
 

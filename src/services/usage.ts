@@ -24,9 +24,15 @@ export class UsageRecorder {
 
   async flush(): Promise<void> {
     if (this.pending.size === 0) return;
-    const batch = [...this.pending].map(([id, u]) => ({ id, ...u }));
+    const taken = this.pending;
     this.pending = new Map();
-    await this.db.transaction().execute((trx) => recordUsage(trx, batch));
+    try {
+      await this.db.transaction().execute((trx) => recordUsage(trx, [...taken].map(([id, u]) => ({ id, ...u }))));
+    } catch (error) {
+      // Put the batch back (newer uses recorded meanwhile win), so a failed write loses nothing.
+      for (const [id, usage] of taken) this.record(id, usage.at, usage.ip);
+      throw error;
+    }
   }
 
   start(intervalMs: number, onError: (error: unknown) => void): void {

@@ -23,8 +23,16 @@ export function normalizeEmail(raw: string): string {
   return email;
 }
 
-/** Creates a person who signs in with a password; audited as `user.created`. */
-export async function createUser(ctx: ServiceContext, input: NewUserInput, actor: AuditActor): Promise<UserRow> {
+/**
+ * Creates a person who signs in with a password; audited as `user.created`. `guard` runs inside
+ * the same transaction first, for checks that must not race (first-run setup).
+ */
+export async function createUser(
+  ctx: ServiceContext,
+  input: NewUserInput,
+  actor: AuditActor,
+  guard?: (trx: Executor) => Promise<void>,
+): Promise<UserRow> {
   const email = normalizeEmail(input.email);
   const name = normalizeName(input.name);
   const problem = passwordProblem(input.password);
@@ -46,6 +54,7 @@ export async function createUser(ctx: ServiceContext, input: NewUserInput, actor
     deactivated_at: null,
   };
   await ctx.db.transaction().execute(async (trx) => {
+    await guard?.(trx);
     if (await findUserByEmail(trx, email)) throw new Conflict('A user with this email exists already.');
     await insertUser(trx, user);
     await recordAudit(trx, actor, { orgId: null, action: 'user.created', target: { type: 'user', id: user.id }, details: { email, site_admin: input.siteAdmin } }, now);

@@ -16,3 +16,9 @@ export async function putSetting(db: Executor, key: string, value: string): Prom
 export async function deleteSetting(db: Executor, key: string): Promise<void> {
   await db.deleteFrom('settings').where('key', '=', key).execute();
 }
+
+/** Deletes a setting only if it still holds `value`; true for the one caller that took it. */
+export async function takeSetting(db: Executor, key: string, value: string): Promise<boolean> {
+  const result = await db.deleteFrom('settings').where('key', '=', key).where('value', '=', value).executeTakeFirst();
+  return Number(result.numDeletedRows) === 1;
+}

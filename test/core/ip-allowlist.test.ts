@@ -82,3 +82,10 @@ describe('ipAllowed', () => {
     }
   });
 });
+
+describe('zone ids', () => {
+  it('refuses IPv6 zone ids in allowlists and never matches them', () => {
+    expect(() => parseAllowlist(['fe80::1%eth0'])).toThrow(/not an IP address/);
+    expect(ipAllowed(['fe80::/10'], 'fe80::1%eth0')).toBe(false);
+  });
+});

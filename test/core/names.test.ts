@@ -71,3 +71,14 @@ describe('normalizeDescription', () => {
     expect(refusal(() => normalizeDescription('x'.repeat(1001)))?.code).toBe('validation_failed');
   });
 });
+
+describe('invisible and bidi text', () => {
+  it('refuses a name with nothing visible in it', () => {
+    for (const name of ['\u200b', '\u200b\u200d', '\u0301']) expect(() => normalizeName(name)).toThrow(/visible/);
+  });
+
+  it('refuses bidi overrides in descriptions but keeps line breaks', () => {
+    expect(() => normalizeDescription('evil \u202e txt')).toThrow(/control/);
+    expect(normalizeDescription('line one\nline two')).toBe('line one\nline two');
+  });
+});

@@ -67,3 +67,24 @@ describe('presenting a token to the management API', () => {
     expect(json(response).token.id).toBe(id);
   });
 });
+
+describe('client addresses behind a proxy', () => {
+  it('ignores X-Forwarded-For by default and believes it with KEYWARD_TRUST_PROXY', async () => {
+    for (const [env, expected] of [
+      [{}, '127.0.0.1'],
+      [{ KEYWARD_TRUST_PROXY: '127.0.0.1/8' }, '203.0.113.9'],
+    ] as const) {
+      const app = await startTestApp({ env });
+      const { org, member } = await seedOrg(app.app, app.ctx);
+      const { secret } = await makeToken(app.ctx, org, member.user);
+      const response = await app.app.inject({
+        method: 'GET',
+        url: '/api/v1/me',
+        remoteAddress: '127.0.0.1',
+        headers: { authorization: `Bearer ${secret}`, 'x-forwarded-for': '203.0.113.9' },
+      });
+      expect(json(response).token.last_used_ip).toBe(expected);
+      await app.close();
+    }
+  });
+});

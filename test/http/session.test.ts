@@ -77,3 +77,31 @@ describe('GET /api/v1/me', () => {
     expect(json(response)).toMatchObject({ user: { id: user.id, site_admin: true }, token: null, orgs: [] });
   });
 });
+
+describe('POST /api/v1/session, guessed at', () => {
+  it('answers 429 with Retry-After after 10 failures for one account, and lets the owner in after the window', async () => {
+    const user = await makeUser(t.ctx);
+    for (let i = 0; i < 10; i++) {
+      const wrong = await t.app.inject({ method: 'POST', url: '/api/v1/session', payload: { email: user.email, password: `guess number ${i}` } });
+      expect(wrong.statusCode).toBe(401);
+    }
+    const blocked = await t.app.inject({ method: 'POST', url: '/api/v1/session', payload: { email: user.email, password: PASSWORD } });
+    expect(blocked.statusCode).toBe(429);
+    expect(json(blocked).code).toBe('rate_limited');
+    expect(Number(blocked.headers['retry-after'])).toBeGreaterThan(0);
+    t.clock.advance(15 * 60_000);
+    const later = await t.app.inject({ method: 'POST', url: '/api/v1/session', payload: { email: user.email, password: PASSWORD } });
+    expect(later.statusCode).toBe(200);
+  });
+
+  it('limits attempts per client address across accounts', async () => {
+    const limiter = t.ctx.limits.signInByIp;
+    // Each real attempt costs a scrypt; spend the address's allowance directly, all but one.
+    for (let i = 0; i < limiter.limit - 1; i++) limiter.hit('127.0.0.1', t.clock.now());
+    const lastAllowed = await t.app.inject({ method: 'POST', url: '/api/v1/session', payload: { email: 'nobody@example.test', password: 'whatever you like' } });
+    expect(lastAllowed.statusCode).toBe(401);
+    const user = await makeUser(t.ctx);
+    const blocked = await t.app.inject({ method: 'POST', url: '/api/v1/session', payload: { email: user.email, password: PASSWORD } });
+    expect(blocked.statusCode).toBe(429);
+  });
+});

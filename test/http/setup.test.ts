@@ -55,3 +55,17 @@ describe('POST /api/v1/setup', () => {
     }
   });
 });
+
+describe('POST /api/v1/setup, raced', () => {
+  it('lets exactly one of two concurrent visitors with the link become site admin', async () => {
+    const token = await setupToken();
+    const attempts = await Promise.all(
+      ['a@example.test', 'b@example.test', 'c@example.test'].map((email) =>
+        t.app.inject({ method: 'POST', url: '/api/v1/setup', payload: { token, email, name: 'Racer', password: PASSWORD } }),
+      ),
+    );
+    expect(attempts.map((r) => r.statusCode).sort()).toEqual([201, 403, 403]);
+    const admins = await t.ctx.db.selectFrom('users').select('email').where('site_admin', '=', 1).execute();
+    expect(admins).toHaveLength(1);
+  });
+});

@@ -1,15 +1,14 @@
 import type { Command } from 'commander';
 import { operatorCaller } from '../../services/access.js';
 import { systemActor } from '../../services/audit.js';
+import { createFirstSiteAdmin } from '../../services/bootstrap.js';
 import { addMember } from '../../services/members.js';
 import { createOrg } from '../../services/orgs.js';
-import { countHumanUsers } from '../../store/users.js';
 import { createUser } from '../../services/users.js';
 import { createVerifier } from '../../services/verifiers.js';
 import { readStdinLine, withContext } from '../operator.js';
+import { collect } from '../options.js';
 import { CliError, out } from '../output.js';
-
-const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 /** A password from stdin (`--password-stdin`) or an environment variable, never from argv. */
 async function passwordFrom(options: { passwordStdin?: boolean }, envName: string): Promise<string> {
@@ -30,11 +29,8 @@ export function registerAdminCommands(program: Command): void {
     .option('--json', 'print the user as JSON')
     .action(async (options: { email: string; name?: string; passwordStdin?: boolean; json?: boolean }) => {
       const password = await passwordFrom(options, 'KEYWARD_ADMIN_PASSWORD');
-      const user = await withContext(async (ctx) => {
-        if ((await countHumanUsers(ctx.db)) > 0) throw new CliError('This deployment has users already; use `keyward user create`.');
-        const name = options.name ?? options.email.split('@')[0] ?? 'admin';
-        return createUser(ctx, { email: options.email, name, password, siteAdmin: true }, systemActor());
-      });
+      const name = options.name ?? options.email.split('@')[0] ?? 'admin';
+      const user = await withContext((ctx) => createFirstSiteAdmin(ctx, { email: options.email, name, password }, systemActor()));
       if (options.json) return out.json({ id: user.id, email: user.email, name: user.name, site_admin: true });
       out.info(`Created the site admin ${user.email} (${user.id}).`);
     });

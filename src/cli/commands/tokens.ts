@@ -1,27 +1,20 @@
 import type { Command } from 'commander';
 import type { TokenView } from '../../services/token-view.js';
 import { ApiClient } from '../client.js';
-import { CliError, out, table } from '../output.js';
+import { collect, wholeNumber } from '../options.js';
+import { out, table } from '../output.js';
 
 type Created = { token: TokenView; secret: string };
 type Page = { data: TokenView[]; next_cursor: string | null };
-
-const collect = (value: string, previous: string[] = []) => [...previous, value];
-
-function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new CliError(`"${value}" is not a whole number.`, 2);
-  return n;
-}
 
 /** `keyward token …`: user tasks, through a running server's API with KEYWARD_TOKEN. */
 export function registerTokenCommands(program: Command): void {
   const token = program
     .command('token')
     .description('create, list, revoke and rotate tokens through a running server (KEYWARD_URL, KEYWARD_TOKEN)')
-    .option('--url <url>', 'Keyward server URL (default $KEYWARD_URL or http://127.0.0.1:8080)')
-    .option('--token <token>', 'an access token with keyward:* scopes (default $KEYWARD_TOKEN)');
-  const client = () => ApiClient.fromOptions(token.opts<{ url?: string; token?: string }>());
+    // The access token comes only from $KEYWARD_TOKEN: an argument would show in process lists.
+    .option('--url <url>', 'Keyward server URL (default $KEYWARD_URL or http://127.0.0.1:8080)');
+  const client = () => ApiClient.fromOptions(token.opts<{ url?: string }>());
 
   token
     .command('create')
@@ -30,7 +23,7 @@ export function registerTokenCommands(program: Command): void {
     .requiredOption('--name <name>', 'token name')
     .requiredOption('--scope <scope>', 'a scope to grant (repeatable)', collect)
     .option('--description <text>', 'what the token is for')
-    .option('--expires-in <days>', 'an expiration preset in days', positiveInt)
+    .option('--expires-in <days>', 'an expiration preset in days', wholeNumber)
     .option('--expires-at <date>', 'a custom expiration date (ISO 8601)')
     .option('--kind <kind>', 'api_key or jwt', 'api_key')
     .option('--ip <cidr>', 'allow use only from this IP or CIDR (repeatable)', collect)
@@ -105,7 +98,7 @@ export function registerTokenCommands(program: Command): void {
     .description('issue a successor and keep the old token valid for a grace period; prints the new secret')
     .requiredOption('--org <id>', 'org id (org_…)')
     .argument('<id>', 'token id (tok_…)')
-    .option('--grace <seconds>', 'how long the old token keeps working (0 to 604800)', positiveInt, 0)
+    .option('--grace <seconds>', 'how long the old token keeps working (0 to 604800)', wholeNumber, 0)
     .option('--json', 'print the new token and secret as JSON')
     .action(async (id: string, options: { org: string; grace: number; json?: boolean }) => {
       const rotated = await client().request<Created>(

@@ -1,9 +1,8 @@
 import type { Command } from 'commander';
 import { effectiveScopesOf, verifyToken } from '../../services/verification.js';
 import { readStdinLine, withContext } from '../operator.js';
+import { collect } from '../options.js';
 import { out } from '../output.js';
-
-const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 /** `keyward verify`: asks the deployment's own data whether a token is good. Exit 0 only if VALID. */
 export function registerVerifyCommand(program: Command): void {

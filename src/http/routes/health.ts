@@ -1,5 +1,5 @@
-import { sql } from 'kysely';
 import { Type } from 'typebox';
+import { isReady } from '../../services/health.js';
 import type { RoutePlugin } from './index.js';
 
 const Health = Type.Object({ status: Type.String() });
@@ -13,12 +13,8 @@ const health: RoutePlugin = async (app, { ctx }) => {
     '/readyz',
     { schema: { tags: ['health'], summary: 'Readiness: the database answers', response: { 200: Health, 503: Health } } },
     async (_request, reply) => {
-      try {
-        await sql`select 1`.execute(ctx.db);
-        return { status: 'ready' };
-      } catch {
-        return reply.status(503).send({ status: 'unavailable' });
-      }
+      if (await isReady(ctx)) return { status: 'ready' };
+      return reply.status(503).send({ status: 'unavailable' });
     },
   );
 };

@@ -21,7 +21,7 @@ const session: RoutePlugin = async (app, { ctx }) => {
         summary: 'Sign in with email and password',
         description: 'Sets an HttpOnly session cookie and a kw_csrf cookie whose value state-changing requests send as X-CSRF-Token.',
         body: SignInBody,
-        response: { 200: Type.Ref('User'), 400: Type.Ref('Problem'), 401: Type.Ref('Problem') },
+        response: { 200: Type.Ref('User'), 400: Type.Ref('Problem'), 401: Type.Ref('Problem'), 429: Type.Ref('Problem') },
       },
     },
     async (request, reply) => {

@@ -33,7 +33,7 @@ const setup: RoutePlugin = async (app, { ctx }) => {
         summary: 'Create the first site admin with the one-time setup token, and sign in',
         description: 'An invalid or used token is 403.',
         body: SetupBody,
-        response: { 201: Type.Ref('User'), 400: Type.Ref('Problem'), 403: Type.Ref('Problem') },
+        response: { 201: Type.Ref('User'), 400: Type.Ref('Problem'), 403: Type.Ref('Problem'), 409: Type.Ref('Problem'), 429: Type.Ref('Problem') },
       },
     },
     async (request, reply) => {
