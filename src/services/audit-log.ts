@@ -1,8 +1,7 @@
 import { ValidationFailed } from '../core/errors.js';
 import { listAuditEvents, type AuditFilter } from '../store/audit.js';
 import type { AuditEventRow } from '../store/schema.js';
-import type { Org } from '../store/orgs.js';
-import { orgAccess, requirePermission, type Caller } from './access.js';
+import { orgAccess, requirePermission, requireSiteAdmin, type Caller } from './access.js';
 import { actorOf, recordAudit } from './audit.js';
 import type { ServiceContext } from './context.js';
 import { pageOf, type Page, type PageRequest } from './pages.js';
@@ -47,15 +46,21 @@ export type AuditQuery = {
   until?: string | undefined;
 };
 
-/** One page of an org's audit log, newest first. */
+/**
+ * Which log: an org's, or with `null` the deployment's own (sign-ins, users, verifiers), which
+ * only site admins read.
+ */
+export type AuditLogScope = string | null;
+
+/** One page of an audit log, newest first. */
 export async function listAuditLog(
   ctx: ServiceContext,
   caller: Caller,
-  orgId: string,
+  orgId: AuditLogScope,
   query: AuditQuery & PageRequest,
 ): Promise<Page<AuditEventView>> {
   const filter = filterOf(orgId, query);
-  await readableOrg(ctx, caller, orgId);
+  await readableLog(ctx, caller, orgId);
   const rows = await listAuditEvents(ctx.db, { ...filter, cursor: query.cursor, limit: query.limit + 1 });
   const page = pageOf(rows, query.limit, (row) => row.id);
   return { items: page.items.map(auditEventView), nextCursor: page.nextCursor };
@@ -96,30 +101,35 @@ export const CSV_COLUMNS = [
 export async function exportAuditLog(
   ctx: ServiceContext,
   caller: Caller,
-  orgId: string,
+  orgId: AuditLogScope,
   query: AuditQuery,
   format: ExportFormat,
   options: { maxRows?: number } = {},
 ): Promise<AuditExport> {
   const filter = filterOf(orgId, query);
-  const org = await readableOrg(ctx, caller, orgId);
+  const name = await readableLog(ctx, caller, orgId);
   const now = ctx.clock.now();
   await recordAudit(ctx.db, actorOf(caller), { orgId, action: 'audit.exported', details: { format, filters: { ...query } } }, now);
   const pages = matchingPages(ctx, filter, options.maxRows ?? EXPORT_MAX_ROWS);
   const date = new Date(now).toISOString().slice(0, 10);
-  const basename = `audit-${org.slug.replace(/[^A-Za-z0-9._-]/g, '-')}-${date}`;
+  const basename = `audit-${name.replace(/[^A-Za-z0-9._-]/g, '-')}-${date}`;
   return format === 'csv'
     ? { filename: `${basename}.csv`, contentType: 'text/csv; charset=utf-8', chunks: csvChunks(pages) }
     : { filename: `${basename}.ndjson`, contentType: 'application/x-ndjson', chunks: ndjsonChunks(pages) };
 }
 
-async function readableOrg(ctx: ServiceContext, caller: Caller, orgId: string): Promise<Org> {
+/** Checks the caller may read the log and returns its name for export files. */
+async function readableLog(ctx: ServiceContext, caller: Caller, orgId: AuditLogScope): Promise<string> {
+  if (orgId === null) {
+    requireSiteAdmin(caller);
+    return 'deployment';
+  }
   const access = await orgAccess(ctx.db, caller, orgId);
   requirePermission(access, 'audit.read', 'read');
-  return access.org;
+  return access.org.slug;
 }
 
-function filterOf(orgId: string, query: AuditQuery): Omit<AuditFilter, 'limit' | 'cursor'> {
+function filterOf(orgId: AuditLogScope, query: AuditQuery): Omit<AuditFilter, 'limit' | 'cursor'> {
   const since = parseInstant(query.since, 'since');
   const until = parseInstant(query.until, 'until');
   if (since !== undefined && until !== undefined && since > until) {

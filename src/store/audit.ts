@@ -7,7 +7,8 @@ export async function insertAuditEvent(db: Executor, event: Insertable<AuditEven
 }
 
 export type AuditFilter = {
-  orgId: string;
+  /** null selects the deployment's own events, those of no org. */
+  orgId: string | null;
   action?: string | undefined;
   actorId?: string | undefined;
   tokenId?: string | undefined;
@@ -19,7 +20,10 @@ export type AuditFilter = {
 };
 
 export async function listAuditEvents(db: Executor, filter: AuditFilter): Promise<AuditEventRow[]> {
-  let query = db.selectFrom('audit_events').selectAll().where('org_id', '=', filter.orgId);
+  let query = db
+    .selectFrom('audit_events')
+    .selectAll()
+    .where('org_id', filter.orgId === null ? 'is' : '=', filter.orgId);
   if (filter.action !== undefined) {
     // `token.*` selects a family of actions: a range ('/' follows '.' in ASCII), no LIKE escaping.
     if (filter.action.endsWith('.*')) {

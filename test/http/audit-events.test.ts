@@ -439,3 +439,42 @@ describe('the audit log never holds a secret', () => {
     }
   });
 });
+
+describe('GET /api/v1/audit-events (the deployment log)', () => {
+  it('shows site admins the events of no org: sign-ins, failed sign-ins, users', async () => {
+    const admin = await makeUser(t.ctx, { siteAdmin: true });
+    const { org, owner } = await seedOrg(t.app, t.ctx);
+    await t.app.inject({ method: 'POST', url: '/api/v1/session', payload: { email: owner.user.email, password: 'not the password' } });
+    await record(org, 'token.created', owner.user);
+    const headers = await signIn(t.app, admin);
+    const response = await t.app.inject({ method: 'GET', url: '/api/v1/audit-events?limit=100', headers });
+    expect(response.statusCode).toBe(200);
+    const events = json<{ data: AuditEventView[] }>(response).data;
+    const actions = events.map((e) => e.action);
+    expect(actions).toContain('session.created');
+    expect(actions).toContain('session.failed');
+    expect(actions).not.toContain('token.created');
+    expect(events.every((e) => e.org_id === null)).toBe(true);
+    expect(events.find((e) => e.action === 'session.created' && e.actor.id === admin.id)).toBeDefined();
+
+    const csv = await t.app.inject({ method: 'GET', url: '/api/v1/audit-events?format=csv&action=session.*', headers });
+    expect(csv.statusCode).toBe(200);
+    expect(csv.headers['content-disposition']).toMatch(/audit-deployment-/);
+    expect(csv.body).toContain('session.failed');
+    expect(csv.body).not.toContain('not the password');
+  });
+
+  it('is closed to org owners who are not site admins (403) and to anonymous callers (401)', async () => {
+    const { owner } = await seedOrg(t.app, t.ctx);
+    expect((await t.app.inject({ method: 'GET', url: '/api/v1/audit-events', headers: owner.headers })).statusCode).toBe(403);
+    expect((await t.app.inject({ method: 'GET', url: '/api/v1/audit-events' })).statusCode).toBe(401);
+  });
+
+  it('answers no HEAD, which would audit an export that is never sent', async () => {
+    const { org, owner } = await seedOrg(t.app, t.ctx);
+    const head = await t.app.inject({ method: 'HEAD', url: url(org, '?format=csv'), headers: owner.headers });
+    expect(head.statusCode).toBe(404);
+    const exported = await t.ctx.db.selectFrom('audit_events').selectAll().where('action', '=', 'audit.exported').execute();
+    expect(exported).toHaveLength(0);
+  });
+});
