@@ -5,6 +5,7 @@ import { buildApp, type AppOptions } from './http/app.js';
 import { bootstrap, type BootstrapOutcome } from './services/bootstrap.js';
 import { defaultLimits, systemClock, type Clock, type Logger, type ServiceContext } from './services/context.js';
 import { JwtKeys } from './services/jwt-keys.js';
+import { startLifecycleSweeps } from './services/token-lifecycle.js';
 import { TokenCache } from './services/token-cache.js';
 import { UsageRecorder } from './services/usage.js';
 import { migrate, openSqlite } from './store/db.js';
@@ -50,6 +51,7 @@ export async function startServer(config: Config, appOptions: AppOptions = {}): 
   const app = await buildApp(ctx, appOptions);
   ctx.log = app.log;
   ctx.usage.start(config.usageFlushMs, (error) => app.log.error({ err: error }, 'usage flush failed'));
+  const stopSweeps = startLifecycleSweeps(ctx, 60_000, (error) => app.log.error({ err: error }, 'token lifecycle sweep failed'));
   const outcome = await bootstrap(ctx);
   const url = await app.listen({ port: config.port, host: config.host });
   return {
@@ -58,6 +60,7 @@ export async function startServer(config: Config, appOptions: AppOptions = {}): 
     url,
     bootstrap: outcome,
     async close() {
+      stopSweeps();
       await app.close();
       await closeContext(ctx);
     },

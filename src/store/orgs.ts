@@ -83,3 +83,8 @@ export function orgFromRow(row: OrgRow): Org {
     updatedAt: Number(row.updated_at),
   };
 }
+
+/** Every org, for deployment-wide sweeps. */
+export async function allOrgs(db: Executor): Promise<Org[]> {
+  return (await db.selectFrom('orgs').selectAll().orderBy('id').execute()).map(orgFromRow);
+}

@@ -163,3 +163,57 @@ export async function ownerTypes(db: Executor, ownerIds: readonly string[]): Pro
   const rows = await db.selectFrom('users').select(['id', 'type']).where('id', 'in', [...new Set(ownerIds)]).execute();
   return new Map(rows.map((r) => [r.id, r.type]));
 }
+
+/** Active tokens of an org whose expiry falls before `before` and that were not yet announced. */
+export async function tokensEnteringWarning(
+  db: Executor,
+  orgId: string,
+  before: number,
+  nowMs: number,
+  limit: number,
+): Promise<TokenRow[]> {
+  return db
+    .selectFrom('tokens')
+    .selectAll()
+    .where('org_id', '=', orgId)
+    .where('expiring_notified_at', 'is', null)
+    .where('expires_at', '>', nowMs)
+    .where('expires_at', '<=', before)
+    .where('disabled_at', 'is', null)
+    .where((eb) => eb.or([eb('revoked_at', 'is', null), eb('revoked_at', '>', nowMs)]))
+    .orderBy('expires_at')
+    .limit(limit)
+    .execute();
+}
+
+/** Tokens that reached their expiry (before any revocation) and were not yet announced. */
+export async function tokensNewlyExpired(db: Executor, nowMs: number, limit: number): Promise<TokenRow[]> {
+  return db
+    .selectFrom('tokens')
+    .selectAll()
+    .where('expired_notified_at', 'is', null)
+    .where('expires_at', '<=', nowMs)
+    .where((eb) => eb.or([eb('revoked_at', 'is', null), eb('revoked_at', '>', eb.ref('expires_at'))]))
+    .orderBy('expires_at')
+    .limit(limit)
+    .execute();
+}
+
+/**
+ * Claims a lifecycle announcement for one token: true for the one process that set it, so
+ * several processes sweeping at once announce each token once.
+ */
+export async function claimNotification(
+  db: Executor,
+  id: string,
+  column: 'expiring_notified_at' | 'expired_notified_at',
+  nowMs: number,
+): Promise<boolean> {
+  const result = await db
+    .updateTable('tokens')
+    .set({ [column]: nowMs })
+    .where('id', '=', id)
+    .where(column, 'is', null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
