@@ -1,4 +1,4 @@
-import { Forbidden, InsufficientScope, NotFound } from '../core/errors.js';
+import { Forbidden, InsufficientScope, InvalidToken, NotFound } from '../core/errors.js';
 import {
   builtInPermissions,
   isBuiltInRole,
@@ -11,6 +11,7 @@ import {
 import type { Executor } from '../store/db.js';
 import { findMembership, findOrgById, findRole, orgFromRow, type Org } from '../store/orgs.js';
 import type { UserRow } from '../store/schema.js';
+import { findUserById } from '../store/users.js';
 
 export type RequestMeta = { ip: string | null; userAgent: string | null };
 
@@ -59,7 +60,10 @@ export function operatorCaller(nowMs: number): Caller {
 export type OrgAccess = {
   org: Org;
   caller: Caller;
-  /** Built-in role name or custom role id; null for a site admin acting from outside. */
+  /**
+   * Built-in role name or custom role id; null for a site admin acting from outside, and for an
+   * impersonation token of an owner whose creator is no owner (the owner role is not lent out).
+   */
   role: string | null;
   permissions: ReadonlySet<Permission>;
 };
@@ -72,6 +76,18 @@ export async function rolePermissions(db: Executor, org: Org, role: string): Pro
   return (JSON.parse(custom.permissions) as string[]).filter(isPermission);
 }
 
+/** A user's own standing in an org, as their session has it; null when they have none there. */
+export type Standing = { role: string | null; permissions: ReadonlySet<Permission> };
+
+export async function standingIn(db: Executor, org: Org, user: UserRow): Promise<Standing | null> {
+  if (user.status !== 'active') return null;
+  const membership = await findMembership(db, org.id, user.id);
+  // Site admins act in any org with every permission; their actions are audited as themselves.
+  if (user.site_admin === 1) return { role: membership?.role ?? null, permissions: new Set(PERMISSIONS) };
+  if (!membership) return null;
+  return { role: membership.role, permissions: new Set(await rolePermissions(db, org, membership.role)) };
+}
+
 /**
  * Resolves the caller's access to an org. Orgs the caller may not see are 404, never 403, so
  * their existence is not revealed; a token only ever reaches its own org.
@@ -81,13 +97,32 @@ export async function orgAccess(db: Executor, caller: Caller, orgId: string): Pr
   const row = await findOrgById(db, orgId);
   if (!row) throw new NotFound('organization');
   const org = orgFromRow(row);
-  const membership = await findMembership(db, orgId, caller.user.id);
-  if (caller.user.site_admin === 1 && caller.user.status === 'active') {
-    // Site admins act in any org with every permission; their actions are audited as themselves.
-    return { org, caller, role: membership?.role ?? null, permissions: new Set(PERMISSIONS) };
-  }
+  if (caller.token?.impersonation) return impersonatedAccess(db, caller, caller.token, org);
+  const standing = await standingIn(db, org, caller.user);
+  if (!standing) throw new NotFound('organization');
+  return { org, caller, ...standing };
+}
+
+/**
+ * An impersonation token acts as its owner's membership — never as a site admin — and only as far
+ * as its creator could still go: owner's permissions ∩ creator's current ones. A creator who may
+ * no longer impersonate (demoted, removed, deactivated) has taken the token down with them.
+ */
+async function impersonatedAccess(db: Executor, caller: Caller, token: CallerToken, org: Org): Promise<OrgAccess> {
+  const membership = await findMembership(db, org.id, caller.user.id);
   if (!membership || caller.user.status !== 'active') throw new NotFound('organization');
-  return { org, caller, role: membership.role, permissions: new Set(await rolePermissions(db, org, membership.role)) };
+  const creator = await findUserById(db, token.createdBy);
+  const lender = creator ? await standingIn(db, org, creator) : null;
+  if (!lender?.permissions.has('tokens.impersonate')) {
+    throw new InvalidToken('The creator of this impersonation token may no longer impersonate.');
+  }
+  const own = await rolePermissions(db, org, membership.role);
+  return {
+    org,
+    caller,
+    role: membership.role === 'owner' && lender.role !== 'owner' ? null : membership.role,
+    permissions: new Set(own.filter((p) => lender.permissions.has(p))),
+  };
 }
 
 /** A token caller must carry the `keyward:*` scope the operation needs (RFC 6750 403). */
@@ -104,11 +139,15 @@ export function hasPermission(access: OrgAccess, permission: Permission): boolea
   return access.permissions.has(permission);
 }
 
+/** An impersonation token never lends its owner's site-admin powers to its creator. */
 export function isSiteAdmin(caller: Caller): boolean {
-  return caller.user.site_admin === 1 && caller.user.status === 'active';
+  return caller.user.site_admin === 1 && caller.user.status === 'active' && !caller.token?.impersonation;
 }
 
-/** Site-admin operations: a token needs `keyward:admin` on top of its owner being a site admin. */
+/**
+ * Site-admin operations: a token needs `keyward:admin` on top of its owner being a site admin,
+ * and an impersonation token never qualifies.
+ */
 export function requireSiteAdmin(caller: Caller): void {
   if (!isSiteAdmin(caller)) throw new Forbidden('Only site admins may do this.');
   requireScope(caller, 'keyward:admin');

@@ -2,7 +2,7 @@ import { managementScopeFor, type Permission } from '../core/permissions.js';
 import { findTokenById } from '../store/tokens.js';
 import { findOrgById, membershipsOfUser, orgFromRow } from '../store/orgs.js';
 import type { TokenRow, UserRow } from '../store/schema.js';
-import { isSiteAdmin, rolePermissions, type Caller } from './access.js';
+import { isSiteAdmin, orgAccess, rolePermissions, type Caller } from './access.js';
 import type { ServiceContext } from './context.js';
 
 export type MyOrg = { id: string; name: string; slug: string; role: string; permissions: Permission[] };
@@ -10,7 +10,8 @@ export type Me = { user: UserRow; token: TokenRow | null; warningWindowDays: num
 
 /**
  * Who the caller is and what they may do where. A token caller sees only its own org, with the
- * permissions its `keyward:*` scopes let it exercise.
+ * permissions it holds there (for an impersonation token: the owner's ∩ the creator's) that its
+ * `keyward:*` scopes let it exercise.
  */
 export async function describeCaller(ctx: ServiceContext, caller: Caller): Promise<Me> {
   const memberships = await membershipsOfUser(ctx.db, caller.user.id);
@@ -23,8 +24,11 @@ export async function describeCaller(ctx: ServiceContext, caller: Caller): Promi
     const org = orgFromRow(row);
     let permissions = await rolePermissions(ctx.db, org, membership.role);
     if (caller.token) {
+      const { permissions: held } = await orgAccess(ctx.db, caller, org.id);
       const scopes = caller.token.scopes;
-      permissions = permissions.filter((p) => scopes.has(managementScopeFor(p, 'read')) || scopes.has(managementScopeFor(p, 'write')));
+      permissions = permissions.filter(
+        (p) => held.has(p) && (scopes.has(managementScopeFor(p, 'read')) || scopes.has(managementScopeFor(p, 'write'))),
+      );
       warningWindowDays = org.tokenPolicy.warning_window_days;
     }
     orgs.push({ id: org.id, name: org.name, slug: org.slug, role: membership.role, permissions });

@@ -11,6 +11,10 @@ export type TokenRecord = {
   ownerActive: boolean;
   ownerType: 'user' | 'service_account';
   ownerPermissions: ReadonlySet<Permission>;
+  /** For an impersonation token, its creator's current permissions in the org; null for others. */
+  creatorPermissions: ReadonlySet<Permission> | null;
+  /** False once an impersonation token's creator may no longer impersonate in the org. */
+  creatorMayImpersonate: boolean;
   orgPlan: string;
   orgFeatures: string[];
   policy: TokenPolicy;
@@ -51,8 +55,9 @@ export class TokenCache {
     this.deleteWhere((r) => r.row.id === tokenId);
   }
 
-  invalidateOwner(ownerId: string): void {
-    this.deleteWhere((r) => r.row.owner_id === ownerId);
+  /** A user's tokens, and the impersonation tokens they created, whose power hangs on theirs too. */
+  invalidateOwner(userId: string): void {
+    this.deleteWhere((r) => r.row.owner_id === userId || r.row.created_by === userId);
   }
 
   invalidateOrg(orgId: string): void {

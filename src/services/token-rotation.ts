@@ -1,19 +1,24 @@
-import { Conflict, InvalidToken, Unauthenticated, ValidationFailed } from '../core/errors.js';
-import { managementScopeFor } from '../core/permissions.js';
+import { Conflict, Forbidden, InvalidToken, Unauthenticated, ValidationFailed } from '../core/errors.js';
+import { managementScopeFor, type Permission } from '../core/permissions.js';
 import { DAY_MS, type TokenPolicy } from '../core/policy.js';
 import { looksLikeJwt, parseApiKey } from '../core/token-format.js';
 import { digestSecret, sameDigest } from '../core/token-hash.js';
 import type { TokenRow } from '../store/schema.js';
+import type { Executor } from '../store/db.js';
 import { findTokenByDigest, rotationChain, updateToken } from '../store/tokens.js';
-import { orgAccess, requireScope, type Caller, type OrgAccess, type RequestMeta } from './access.js';
+import { findUserById } from '../store/users.js';
+import { hasPermission, orgAccess, requireScope, type Caller, type OrgAccess, type RequestMeta } from './access.js';
 import { actorOf, recordAudit } from './audit.js';
 import type { ServiceContext } from './context.js';
 import {
   actionableToken,
+  activeMember,
   assertKindAllowed,
   assertMayMint,
   assertTokensEnabled,
+  checkScopes,
   hashedToken,
+  impersonationTarget,
   issueToken,
   statusOf,
   viewsOf,
@@ -23,7 +28,10 @@ import {
 /** A rotated-away token stays valid at most this long (7 days). */
 export const MAX_GRACE_PERIOD_SECONDS = 604_800;
 
-/** `POST /orgs/{org}/tokens/{id}/rotate`. */
+/**
+ * `POST /orgs/{org}/tokens/{id}/rotate`. A token caller may rotate a token only when every scope
+ * of it is among its own effective scopes (the create rule), so no token gets a stronger secret.
+ */
 export async function rotateToken(
   ctx: ServiceContext,
   caller: Caller,
@@ -112,7 +120,10 @@ async function rotate(ctx: ServiceContext, access: OrgAccess, tokenId: string, g
     const status = statusOf(old, now);
     // A disabled token stays suspended: a fresh successor would undo the suspension.
     if (status !== 'active') throw new Conflict(`A ${status} token cannot be rotated.`);
+    await assertMayReissue(trx, access, old);
     assertKindAllowed(org.tokenPolicy, old.kind);
+    const scopes = JSON.parse(old.scopes) as string[];
+    checkScopes(ctx, access, scopes);
     const successor = await issueToken(
       ctx,
       trx,
@@ -123,7 +134,7 @@ async function rotate(ctx: ServiceContext, access: OrgAccess, tokenId: string, g
         impersonation: old.impersonation === 1,
         name: old.name,
         description: old.description,
-        scopes: JSON.parse(old.scopes) as string[],
+        scopes,
         kind: old.kind,
         ipAllowlist: JSON.parse(old.ip_allowlist) as string[],
         expiresAt: renewedExpiry(old, org.tokenPolicy, now),
@@ -155,6 +166,36 @@ async function rotate(ctx: ServiceContext, access: OrgAccess, tokenId: string, g
   });
   ctx.cache.invalidateToken(tokenId);
   return { token: (await viewsOf(ctx, org, [issued.row], now))[0]!, secret: issued.secret };
+}
+
+/**
+ * Rotation hands out a working secret, so it takes what creating that token would take today
+ * (the per-user cap aside: the successor replaces the old token). Managers may revoke or disable
+ * a member's token, but only its owner gets a secret that acts as them.
+ */
+async function assertMayReissue(db: Executor, access: OrgAccess, old: TokenRow): Promise<void> {
+  const { org, caller } = access;
+  if (old.impersonation === 1) {
+    need(access, 'tokens.impersonate');
+    await impersonationTarget(db, access, old.owner_id);
+    return;
+  }
+  if (old.owner_id === caller.user.id) {
+    // A service account's tokens were approved by a manager; it keeps them fresh by possession.
+    if (caller.user.type === 'user') need(access, 'tokens.create');
+    return;
+  }
+  const owner = await findUserById(db, old.owner_id);
+  if (owner?.type !== 'service_account') {
+    throw new Forbidden("Only its owner may rotate a member's token; managers can revoke or disable it.");
+  }
+  need(access, 'tokens.manage');
+  await activeMember(db, org, owner.id, 'service_account');
+}
+
+/** The permission alone: the `keyward:tokens:write` scope was checked on the way in, or possession stands for it. */
+function need(access: OrgAccess, permission: Permission): void {
+  if (!hasPermission(access, permission)) throw new Forbidden(`Rotating this token needs the ${permission} permission.`);
 }
 
 /** A lifetime as long as the original's, within today's policy. */

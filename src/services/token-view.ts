@@ -1,4 +1,4 @@
-import { isExpiringSoon, tokenStatus, type TokenStatus } from '../core/token-status.js';
+import { effectiveEnd, isExpiringSoon, tokenStatus, type StatusFields, type TokenStatus } from '../core/token-status.js';
 import type { TokenKind } from '../core/policy.js';
 import type { TokenRow } from '../store/schema.js';
 import type { Usage } from './usage.js';
@@ -31,11 +31,16 @@ export type TokenView = {
 const iso = (ms: number | null) => (ms === null ? null : new Date(Number(ms)).toISOString());
 const num = (value: number | null) => (value === null ? null : Number(value));
 
+/** The times a token's status is computed from (PostgreSQL hands bigints back as strings). */
+export function statusFieldsOf(row: TokenRow): StatusFields {
+  return { expiresAt: num(row.expires_at), revokedAt: num(row.revoked_at), disabledAt: num(row.disabled_at) };
+}
+
 export function toTokenView(
   row: TokenRow,
   options: { nowMs: number; warningWindowDays: number; ownerType: 'user' | 'service_account'; pendingUsage?: Usage | undefined },
 ): TokenView {
-  const fields = { expiresAt: num(row.expires_at), revokedAt: num(row.revoked_at), disabledAt: num(row.disabled_at) };
+  const fields = statusFieldsOf(row);
   const status = tokenStatus(fields, options.nowMs);
   // Buffered usage not yet flushed is newer than the row's.
   const pending = options.pendingUsage;
@@ -53,8 +58,9 @@ export function toTokenView(
     created_by: { id: row.created_by },
     impersonation: row.impersonation === 1,
     created_at: new Date(Number(row.created_at)).toISOString(),
-    // A rotated-away token ends with its grace period; clients see that as its expiry.
-    expires_at: iso(fields.revokedAt !== null && status === 'active' ? Math.min(fields.revokedAt, fields.expiresAt ?? Infinity) : fields.expiresAt),
+    // A rotated-away token ends with its grace period; clients see that as its expiry. A revoked
+    // token shows the expiry it had (its revocation time is in revoked_at).
+    expires_at: iso(status === 'revoked' ? fields.expiresAt : effectiveEnd(fields)),
     last_used_at: iso(lastUsedAt),
     last_used_ip: lastUsedIp,
     status,

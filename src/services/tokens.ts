@@ -22,11 +22,20 @@ import {
   type TokenStatusFilter,
 } from '../store/tokens.js';
 import { findUserById } from '../store/users.js';
-import { hasPermission, orgAccess, requirePermission, requireScope, type Caller, type OrgAccess } from './access.js';
+import {
+  hasPermission,
+  isSiteAdmin,
+  orgAccess,
+  requirePermission,
+  requireScope,
+  rolePermissions,
+  type Caller,
+  type OrgAccess,
+} from './access.js';
 import { actorOf, recordAudit } from './audit.js';
 import type { ServiceContext } from './context.js';
 import { pageOf, type PageRequest } from './pages.js';
-import { toTokenView, type TokenView } from './token-view.js';
+import { statusFieldsOf, toTokenView, type TokenView } from './token-view.js';
 
 /** What a client asks for when it creates a token (for itself, a service account or a member). */
 export type TokenRequest = {
@@ -74,11 +83,28 @@ export async function createImpersonationToken(
   const access = await orgAccess(ctx.db, caller, orgId);
   assertMayMint(caller);
   requirePermission(access, 'tokens.impersonate', 'write');
+  const owner = await impersonationTarget(ctx.db, access, userId);
+  return mint(ctx, access, request, owner, true);
+}
+
+/**
+ * The member the caller may impersonate now: an active member other than themselves, whose power
+ * does not go beyond the caller's (an admin cannot become the owner), and a site admin only for
+ * another site admin. Creating and rotating an impersonation token both ask this.
+ */
+export async function impersonationTarget(db: Executor, access: OrgAccess, userId: string): Promise<UserRow> {
+  const { org, caller } = access;
   if (userId === caller.user.id) {
     throw new PolicyViolation('validation_failed', 'Create your own tokens directly instead of impersonating yourself.', { field: 'user' });
   }
-  const owner = await activeMember(ctx.db, access.org, userId, 'user');
-  return mint(ctx, access, request, owner, true);
+  const owner = await activeMember(db, org, userId, 'user');
+  const membership = (await findMembership(db, org.id, owner.id))!;
+  const beyond = (await rolePermissions(db, org, membership.role)).filter((p) => !hasPermission(access, p));
+  if (beyond.length > 0) {
+    throw new Forbidden(`This member holds permissions you do not: ${beyond.join(', ')}; you cannot impersonate them.`);
+  }
+  if (owner.site_admin === 1 && !isSiteAdmin(caller)) throw new Forbidden('Only a site admin may impersonate a site admin.');
+  return owner;
 }
 
 async function mint(
@@ -248,7 +274,7 @@ async function assertUnderCap(db: Executor, org: Org, ownerId: string, nowMs: nu
  * Each scope must be in the org's catalog and within the creator's power; a token caller may only
  * hand on scopes it holds itself, so a token can never mint a stronger one.
  */
-function checkScopes(ctx: ServiceContext, access: OrgAccess, scopes: readonly string[]): void {
+export function checkScopes(ctx: ServiceContext, access: OrgAccess, scopes: readonly string[]): void {
   const available = new Set(scopesForOrg(ctx.config.scopes, access.org).map((s) => s.name));
   const refusal = (scope: string): string | null => {
     if (!available.has(scope)) return `The scope ${scope} is not available to this organization.`;
@@ -264,7 +290,7 @@ function checkScopes(ctx: ServiceContext, access: OrgAccess, scopes: readonly st
 }
 
 /** A member of the org of the given type, active; anything else is "no such" so nothing leaks. */
-async function activeMember(db: Executor, org: Org, userId: string, type: UserRow['type']): Promise<UserRow> {
+export async function activeMember(db: Executor, org: Org, userId: string, type: UserRow['type']): Promise<UserRow> {
   const what = type === 'user' ? 'member' : 'service account';
   const user = await findUserById(db, userId);
   const membership = user ? await findMembership(db, org.id, userId) : undefined;
@@ -339,8 +365,15 @@ export async function actionableToken(db: Executor, access: OrgAccess, tokenId: 
 }
 
 export function statusOf(row: TokenRow, nowMs: number): TokenStatus {
-  const num = (value: number | null) => (value === null ? null : Number(value));
-  return tokenStatus({ expiresAt: num(row.expires_at), revokedAt: num(row.revoked_at), disabledAt: num(row.disabled_at) }, nowMs);
+  return tokenStatus(statusFieldsOf(row), nowMs);
+}
+
+/**
+ * Whether the caller manages this token as more than its owner: `tokens.manage` for ordinary
+ * tokens, `tokens.impersonate` for impersonation tokens.
+ */
+function managesToken(access: OrgAccess, row: TokenRow): boolean {
+  return hasPermission(access, row.impersonation === 1 ? 'tokens.impersonate' : 'tokens.manage');
 }
 
 function viewOf(ctx: ServiceContext, org: Org, row: TokenRow, ownerType: UserRow['type'], nowMs: number): TokenView {
@@ -359,7 +392,7 @@ export async function viewsOf(ctx: ServiceContext, org: Org, rows: readonly Toke
 }
 
 type TokenChange = { update: TokenUpdate; action: string; details: Record<string, unknown> };
-type ChangeInput = { row: TokenRow; org: Org; trx: Executor; nowMs: number };
+type ChangeInput = { row: TokenRow; access: OrgAccess; trx: Executor; nowMs: number };
 
 /**
  * The shape every state change shares: access, the write scope, the token loaded inside the
@@ -378,7 +411,7 @@ async function changeToken(
   const now = ctx.clock.now();
   const row = await ctx.db.transaction().execute(async (trx) => {
     const current = await actionableToken(trx, access, tokenId);
-    const change = await decide({ row: current, org: access.org, trx, nowMs: now });
+    const change = await decide({ row: current, access, trx, nowMs: now });
     if (!change) return current;
     await updateToken(trx, current.id, change.update);
     await recordAudit(
@@ -422,28 +455,43 @@ export function revokeToken(ctx: ServiceContext, caller: Caller, orgId: string, 
   );
 }
 
+/**
+ * Why a token is disabled, which decides who may enable it again: `manual` by its owner,
+ * `administrative` by a manager, `owner_deactivated` by the system when its owner left.
+ */
+type DisabledReason = 'manual' | 'administrative' | 'owner_deactivated';
+
 export function disableToken(ctx: ServiceContext, caller: Caller, orgId: string, tokenId: string): Promise<TokenView> {
   return changeToken(ctx, caller, orgId, tokenId, ({ row, nowMs }) => {
     const status = statusOf(row, nowMs);
     if (status === 'revoked' || status === 'expired') throw new Conflict(`A ${status} token cannot be disabled.`);
     if (status === 'disabled') return null;
-    return { update: { disabled_at: nowMs, disabled_reason: 'manual' }, action: 'token.disabled', details: { reason: 'manual' } };
+    const reason: DisabledReason = row.impersonation === 0 && row.owner_id === caller.user.id ? 'manual' : 'administrative';
+    return { update: { disabled_at: nowMs, disabled_reason: reason }, action: 'token.disabled', details: { reason } };
   });
 }
 
 /**
- * Re-approves a disabled token. Refused once it expired or was revoked, while an owner whose
+ * Re-approves a disabled token. The owner may undo only their own suspension; one by a manager or
+ * by the system takes a manager. Refused once it expired or was revoked, while an owner whose
  * deactivation disabled it is still inactive, and when it would break the per-user cap.
  */
 export function enableToken(ctx: ServiceContext, caller: Caller, orgId: string, tokenId: string): Promise<TokenView> {
-  return changeToken(ctx, caller, orgId, tokenId, async ({ row, org, trx, nowMs }) => {
+  return changeToken(ctx, caller, orgId, tokenId, async ({ row, access, trx, nowMs }) => {
     const status = statusOf(row, nowMs);
     if (status === 'revoked' || status === 'expired') throw new Conflict(`A ${status} token cannot be enabled.`);
     if (status !== 'disabled') return null;
+    if (row.disabled_reason !== 'manual' && !managesToken(access, row)) {
+      throw new Forbidden(
+        row.impersonation === 1
+          ? 'Enabling this token needs the tokens.impersonate permission.'
+          : 'This token was disabled by a manager or by the system; enabling it needs the tokens.manage permission.',
+      );
+    }
     if (row.disabled_reason === 'owner_deactivated' && !(await ownerIsActive(trx, row))) {
       throw new Conflict("The token's owner is deactivated or no longer a member; reactivate the owner first.");
     }
-    if (row.impersonation === 0) await assertUnderCap(trx, org, row.owner_id, nowMs);
+    if (row.impersonation === 0) await assertUnderCap(trx, access.org, row.owner_id, nowMs);
     return {
       update: { disabled_at: null, disabled_reason: null },
       action: 'token.enabled',

@@ -5,12 +5,13 @@ import { looksLikeJwt, parseApiKey } from '../core/token-format.js';
 import { digestSecret, sameDigest } from '../core/token-hash.js';
 import { tokenStatus } from '../core/token-status.js';
 import { findUserById } from '../store/users.js';
-import { findMembership, findOrgById, orgFromRow } from '../store/orgs.js';
+import { findMembership, findOrgById, orgFromRow, type Org } from '../store/orgs.js';
 import { findTokenByDigest } from '../store/tokens.js';
 import type { TokenRow } from '../store/schema.js';
-import { rolePermissions } from './access.js';
+import { rolePermissions, standingIn } from './access.js';
 import type { ServiceContext } from './context.js';
 import type { TokenRecord } from './token-cache.js';
+import { statusFieldsOf } from './token-view.js';
 
 export type VerifyCode =
   | 'VALID'
@@ -71,16 +72,24 @@ export async function verifyToken(ctx: ServiceContext, request: VerifyRequest): 
 
 function checkRecord(ctx: ServiceContext, record: TokenRecord, request: VerifyRequest, now: number): VerifyResult {
   const { row } = record;
-  const status = tokenStatus(
-    { expiresAt: numOrNull(row.expires_at), revokedAt: numOrNull(row.revoked_at), disabledAt: numOrNull(row.disabled_at) },
-    now,
-  );
+  const status = tokenStatus(statusFieldsOf(row), now);
   if (status === 'revoked') return { valid: false, code: 'REVOKED', record, reason: 'The token was revoked.' };
   if (status === 'expired') return { valid: false, code: 'EXPIRED', record, reason: 'The token expired.' };
   if (status === 'disabled') return { valid: false, code: 'DISABLED', record, reason: 'The token is disabled.' };
   if (!record.ownerActive) return { valid: false, code: 'DISABLED', record, reason: "The token's owner is not active." };
+  if (!record.creatorMayImpersonate) {
+    return { valid: false, code: 'DISABLED', record, reason: 'The creator of this impersonation token may no longer impersonate.' };
+  }
+  // DISABLED, not MALFORMED: the token is well formed and known, but the org has switched off
+  // this way of presenting it (MALFORMED promises a bad token, answered before any read). The
+  // management API answers 401 invalid_token either way; the reason says what to change.
   if (request.viaXApiKey && !record.policy.accept_x_api_key) {
-    return { valid: false, code: 'MALFORMED', record, reason: 'This organization does not accept the X-API-Key header.' };
+    return {
+      valid: false,
+      code: 'DISABLED',
+      record,
+      reason: 'This organization does not accept tokens in the X-API-Key header; send it as Authorization: Bearer.',
+    };
   }
   if (request.ip !== undefined && !ipAllowed(record.ipAllowlist, request.ip ?? '')) {
     return { valid: false, code: 'IP_NOT_ALLOWED', record, reason: 'The token may not be used from this address.' };
@@ -102,13 +111,15 @@ function checkRecord(ctx: ServiceContext, record: TokenRecord, request: VerifyRe
 }
 
 /**
- * A token's power is its scopes ∩ its owner's current power: product scopes the org may still
- * use, management scopes the owner's role still backs.
+ * A token's power is its scopes ∩ its owner's current power (∩ its creator's, for an impersonation
+ * token): product scopes the org may still use, management scopes those permissions still back.
  */
 export function effectiveScopesOf(record: TokenRecord, catalog: readonly ScopeDefinition[]): string[] {
   const org = { plan: record.orgPlan, features: record.orgFeatures };
+  const { ownerPermissions: owner, creatorPermissions: creator } = record;
+  const backing = creator === null ? owner : new Set([...owner].filter((p) => creator.has(p)));
   return record.scopes.filter((scope) => {
-    if (scope.startsWith('keyward:')) return canGrantScope(scope, record.ownerPermissions);
+    if (scope.startsWith('keyward:')) return canGrantScope(scope, backing);
     const definition = catalog.find((d) => d.name === scope);
     return definition !== undefined && scopeAvailableTo(definition, org);
   });
@@ -130,6 +141,7 @@ export async function buildRecord(ctx: ServiceContext, row: TokenRow, now: numbe
   const org = orgRow ? orgFromRow(orgRow) : null;
   let permissions: Permission[] = [];
   if (org && membership) permissions = await rolePermissions(ctx.db, org, membership.role);
+  const creatorPermissions = row.impersonation === 1 && org ? await creatorPermissionsOf(ctx, org, row.created_by) : null;
   return {
     row,
     scopes: JSON.parse(row.scopes) as string[],
@@ -137,6 +149,8 @@ export async function buildRecord(ctx: ServiceContext, row: TokenRow, now: numbe
     ownerActive: owner?.status === 'active' && membership !== undefined,
     ownerType: owner?.type ?? 'user',
     ownerPermissions: new Set(permissions),
+    creatorPermissions,
+    creatorMayImpersonate: row.impersonation === 0 || creatorPermissions?.has('tokens.impersonate') === true,
     orgPlan: org?.plan ?? '',
     orgFeatures: org?.features ?? [],
     policy: org!.tokenPolicy,
@@ -144,6 +158,9 @@ export async function buildRecord(ctx: ServiceContext, row: TokenRow, now: numbe
   };
 }
 
-function numOrNull(value: number | null): number | null {
-  return value === null ? null : Number(value);
+/** What an impersonation token's creator may do in the org now; nothing once they are gone. */
+async function creatorPermissionsOf(ctx: ServiceContext, org: Org, creatorId: string): Promise<ReadonlySet<Permission>> {
+  const creator = await findUserById(ctx.db, creatorId);
+  const standing = creator ? await standingIn(ctx.db, org, creator) : null;
+  return standing?.permissions ?? new Set();
 }

@@ -2,7 +2,9 @@ import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { readCredential } from '../../core/credentials.js';
 import { InvalidRequest, InvalidToken, Unauthenticated } from '../../core/errors.js';
+import { effectiveEnd } from '../../core/token-status.js';
 import type { ServiceContext } from '../../services/context.js';
+import { statusFieldsOf } from '../../services/token-view.js';
 import type { VerifyCode, VerifyResult } from '../../services/verification.js';
 import { authenticateVerifier, verifyPresentedToken } from '../../services/verifiers.js';
 import type { VerifierRow } from '../../store/schema.js';
@@ -82,8 +84,6 @@ function verifyView(result: VerifyResult) {
   const inForce = result.code === 'VALID' || result.code === 'INSUFFICIENT_SCOPE';
   if (!inForce || !result.record) return { valid: result.valid, code: result.code };
   const { row, ownerType } = result.record;
-  const revokedAt = row.revoked_at === null ? null : Number(row.revoked_at);
-  const expiresAt = row.expires_at === null ? null : Number(row.expires_at);
   return {
     valid: result.valid,
     code: result.code,
@@ -94,7 +94,7 @@ function verifyView(result: VerifyResult) {
       scopes: result.effectiveScopes ?? [],
       kind: row.kind,
       // A rotated-away token in its grace period ends when the grace ends.
-      expires_at: iso(revokedAt === null ? expiresAt : Math.min(revokedAt, expiresAt ?? Infinity)),
+      expires_at: iso(effectiveEnd(statusFieldsOf(row))),
       impersonation: row.impersonation === 1,
       created_by: { id: row.created_by },
     },

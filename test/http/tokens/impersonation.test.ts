@@ -1,6 +1,6 @@
 import { decodeJwt } from 'jose';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { addMember, makeOrg, makeRole, makeServiceAccount, makeToken, makeUser, seedOrg, signIn } from '../../factories.js';
+import { addMember, makeOrg, makeRole, makeServiceAccount, makeToken, makeUser, makeVerifier, seedOrg, signIn } from '../../factories.js';
 import { json, startTestApp, type TestApp } from '../../harness.js';
 import { setUserStatus } from '../../../src/store/users.js';
 import { auditRows, bearer, createToken, me, NEW_TOKEN, tokenAction } from './helpers.js';
@@ -140,5 +140,102 @@ describe('POST /api/v1/orgs/{org}/members/{user}/tokens', () => {
     const gated = await impersonate(org.id, member.user.id, admin.headers, { ...NEW_TOKEN, scopes: ['insights:read'] });
     expect(gated.statusCode).toBe(422);
     expect(json(gated).code).toBe('scope_not_allowed');
+  });
+
+  it('refuses to impersonate a member who outranks the caller, or a site admin unless the caller is one, with 403', async () => {
+    const { org, owner, admin } = await seedOrg(t.app, t.ctx);
+    const root = await makeUser(t.ctx, { siteAdmin: true });
+    await addMember(t.ctx, org, root, 'member');
+    for (const target of [owner.user, root]) {
+      const response = await impersonate(org.id, target.id, admin.headers);
+      expect(response.statusCode, target.id).toBe(403);
+      expect(json(response).code).toBe('forbidden');
+    }
+    const otherRoot = await makeUser(t.ctx, { siteAdmin: true });
+    expect((await impersonate(org.id, root.id, await signIn(t.app, otherRoot))).statusCode).toBe(201);
+    expect((await auditRows(t)).filter((e) => e.action === 'token.created')).toHaveLength(1);
+  });
+});
+
+describe('the power of an impersonation token', () => {
+  const ALL_KEYWARD = ['keyward:admin', 'keyward:tokens:read', 'keyward:tokens:write', 'keyward:audit:read', 'devices:read'];
+
+  it("is the owner's ∩ its creator's: an admin's token for the owner cannot change the policy or make the admin owner", async () => {
+    const { org, owner, admin } = await seedOrg(t.app, t.ctx);
+    const { secret } = await makeToken(t.ctx, org, owner.user, { impersonatedBy: admin.user, scopes: ALL_KEYWARD });
+    const headers = bearer(secret);
+    const policy = await t.app.inject({ method: 'PATCH', url: `/api/v1/orgs/${org.id}`, headers, payload: { token_policy: { self_service: false } } });
+    expect(policy.statusCode).toBe(403);
+    const promote = await t.app.inject({
+      method: 'PATCH',
+      url: `/api/v1/orgs/${org.id}/members/${admin.user.id}`,
+      headers,
+      payload: { role: 'owner' },
+    });
+    expect(promote.statusCode).toBe(403);
+    const whoami = json(await me(t, secret));
+    expect(whoami.orgs[0].permissions).not.toContain('org.manage');
+    expect(whoami.orgs[0].permissions).toContain('members.manage');
+    const members = json(await t.app.inject({ method: 'GET', url: `/api/v1/orgs/${org.id}/members`, headers: owner.headers }));
+    expect(members.data.find((m: { user: { id: string } }) => m.user.id === admin.user.id).role).toBe('admin');
+  });
+
+  it('drops the management scopes its creator cannot back from the verified scopes', async () => {
+    const { org, admin } = await seedOrg(t.app, t.ctx);
+    const impersonator = await makeUser(t.ctx);
+    await addMember(t.ctx, org, impersonator, await makeRole(t.ctx, org, ['tokens.impersonate'], 'impersonators'));
+    const { secret } = await makeToken(t.ctx, org, admin.user, { impersonatedBy: impersonator, scopes: ['keyward:admin', 'keyward:tokens:read', 'devices:read'] });
+    const verifier = await makeVerifier(t.ctx);
+    const answer = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/verify',
+      headers: bearer(verifier.secret),
+      payload: { token: secret },
+    });
+    expect(json(answer)).toMatchObject({ valid: true, token: { scopes: ['keyward:tokens:read', 'devices:read'] } });
+    const roles = await t.app.inject({ method: 'GET', url: `/api/v1/orgs/${org.id}/roles`, headers: bearer(secret) });
+    expect(roles.statusCode).toBe(403);
+  });
+
+  it("never lends its owner's site-admin powers", async () => {
+    const { org, admin } = await seedOrg(t.app, t.ctx);
+    const root = await makeUser(t.ctx, { siteAdmin: true });
+    await addMember(t.ctx, org, root, 'admin');
+    const { secret } = await makeToken(t.ctx, org, root, { impersonatedBy: admin.user, scopes: ALL_KEYWARD });
+    const headers = bearer(secret);
+    const verifier = await t.app.inject({ method: 'POST', url: '/api/v1/verifiers', headers, payload: { name: 'sneaky' } });
+    expect(verifier.statusCode).toBe(403);
+    const plan = await t.app.inject({ method: 'PATCH', url: `/api/v1/orgs/${org.id}`, headers, payload: { plan: 'classroom_pro' } });
+    expect(plan.statusCode).toBe(403);
+    // Acting as the org admin it is, not as a site admin with every permission in the org.
+    const rename = await t.app.inject({ method: 'PATCH', url: `/api/v1/orgs/${org.id}`, headers, payload: { name: 'Renamed' } });
+    expect(rename.statusCode).toBe(403);
+    const whoami = json(await me(t, secret));
+    expect(whoami.user.site_admin).toBe(false);
+    expect(whoami.orgs[0].permissions).not.toContain('org.manage');
+    expect(whoami.orgs[0].permissions).toContain('members.manage');
+  });
+
+  it('stops working at once when its creator is demoted, removed or deactivated, also when cached', async () => {
+    const { org, owner, member, admin } = await seedOrg(t.app, t.ctx);
+    const root = await makeUser(t.ctx, { siteAdmin: true });
+    const rootHeaders = await signIn(t.app, root);
+    const admins = [admin.user, await makeUser(t.ctx), await makeUser(t.ctx)];
+    for (const user of admins.slice(1)) await addMember(t.ctx, org, user, 'admin');
+    const secrets = await Promise.all(admins.map(async (user) => (await makeToken(t.ctx, org, member.user, { impersonatedBy: user })).secret));
+    const verifier = await makeVerifier(t.ctx);
+    const verify = async (token: string) =>
+      json(await t.app.inject({ method: 'POST', url: '/api/v1/verify', headers: bearer(verifier.secret), payload: { token } })).code;
+    for (const secret of secrets) expect(await verify(secret)).toBe('VALID');
+    const members = `/api/v1/orgs/${org.id}/members`;
+    await t.app.inject({ method: 'PATCH', url: `${members}/${admins[0]!.id}`, headers: owner.headers, payload: { role: 'member' } });
+    await t.app.inject({ method: 'DELETE', url: `${members}/${admins[1]!.id}`, headers: owner.headers });
+    await t.app.inject({ method: 'POST', url: `/api/v1/users/${admins[2]!.id}/deactivate`, headers: rootHeaders });
+    for (const secret of secrets) {
+      expect(await verify(secret)).toBe('DISABLED');
+      const response = await me(t, secret);
+      expect(response.statusCode).toBe(401);
+      expect(json(response).code).toBe('invalid_token');
+    }
   });
 });

@@ -163,6 +163,20 @@ describe('POST /api/v1/orgs/{org}/tokens/{id}/disable', () => {
     expect((await auditRows(t)).some((e) => e.action === 'token.disabled' && e.target_id === id)).toBe(true);
   });
 
+  it('records who suspended it: manual by its owner, administrative by a manager', async () => {
+    const { org, member, admin } = await seedOrg(t.app, t.ctx);
+    const bot = await makeServiceAccount(t.ctx, org);
+    const botToken = await makeToken(t.ctx, org, bot);
+    const own = await createdToken(t, admin.headers, org.id);
+    const memberToken = await createdToken(t, member.headers, org.id);
+    expect(json(await tokenAction(t, admin.headers, org.id, own.id, 'disable')).disabled_reason).toBe('manual');
+    expect(json(await tokenAction(t, admin.headers, org.id, memberToken.id, 'disable')).disabled_reason).toBe('administrative');
+    expect(json(await tokenAction(t, admin.headers, org.id, botToken.id, 'disable')).disabled_reason).toBe('administrative');
+    const audited = (await auditRows(t)).filter((e) => e.action === 'token.disabled');
+    const reasons = Object.fromEntries(audited.map((e) => [e.target_id, JSON.parse(e.details).reason]));
+    expect(reasons).toEqual({ [own.id]: 'manual', [memberToken.id]: 'administrative', [botToken.id]: 'administrative' });
+  });
+
   it('refuses a revoked token with 409 conflict', async () => {
     const { org, member } = await seedOrg(t.app, t.ctx);
     const { id } = await createdToken(t, member.headers, org.id);
@@ -227,6 +241,32 @@ describe('POST /api/v1/orgs/{org}/tokens/{id}/enable', () => {
     const response = await tokenAction(t, member.headers, org.id, paused.id, 'enable');
     expect(response.statusCode).toBe(422);
     expect(json(response).code).toBe('token_limit_reached');
+  });
+
+  it('lets the owner undo only their own suspension: one by a manager needs tokens.manage', async () => {
+    const { org, member, admin } = await seedOrg(t.app, t.ctx);
+    const { id, secret } = await createdToken(t, member.headers, org.id);
+    const disabled = await tokenAction(t, admin.headers, org.id, id, 'disable');
+    expect(json(disabled).disabled_reason).toBe('administrative');
+    const refused = await tokenAction(t, member.headers, org.id, id, 'enable');
+    expect(refused.statusCode).toBe(403);
+    expect(json(refused).code).toBe('forbidden');
+    expect((await me(t, secret)).statusCode).toBe(401);
+    expect((await tokenAction(t, admin.headers, org.id, id, 'enable')).statusCode).toBe(200);
+    expect((await me(t, secret)).statusCode).toBe(200);
+  });
+
+  it('refuses the owner a token the system disabled when they left, even once they are back', async () => {
+    const { org, owner, member, admin } = await seedOrg(t.app, t.ctx);
+    const { id } = await createdToken(t, member.headers, org.id);
+    const members = `/api/v1/orgs/${org.id}/members`;
+    await t.app.inject({ method: 'DELETE', url: `${members}/${member.user.id}`, headers: owner.headers });
+    await t.app.inject({ method: 'POST', url: members, headers: owner.headers, payload: { user_id: member.user.id, role: 'member' } });
+    const refused = await tokenAction(t, member.headers, org.id, id, 'enable');
+    expect(refused.statusCode).toBe(403);
+    const enabled = await tokenAction(t, admin.headers, org.id, id, 'enable');
+    expect(enabled.statusCode).toBe(200);
+    expect(json(enabled).status).toBe('active');
   });
 
   it("answers 404 for another org's token", async () => {

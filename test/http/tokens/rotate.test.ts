@@ -1,6 +1,7 @@
 import { decodeJwt } from 'jose';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { makeToken, seedOrg, signIn } from '../../factories.js';
+import { addMember, makeServiceAccount, makeToken, makeUser, seedOrg, signIn } from '../../factories.js';
+import { updateOrg } from '../../../src/store/orgs.js';
 import { json, startTestApp, type TestApp } from '../../harness.js';
 import { auditRows, bearer, createdToken, me, NEW_TOKEN, tokenAction } from './helpers.js';
 
@@ -118,11 +119,86 @@ describe('POST /api/v1/orgs/{org}/tokens/{id}/rotate', () => {
     expect((await tokenAction(t, admin.headers, org.id, foreign.id, 'rotate', { grace_period_seconds: 0 })).statusCode).toBe(404);
   });
 
-  it('lets an admin with tokens.manage rotate a member token; the successor stays the member\'s', async () => {
+  // Rotation returns a secret that acts as the token's owner: a manager may end a member's token, not take it over.
+  it("refuses an admin rotating a member's or the owner's token with 403; revoking and disabling still work", async () => {
+    const { org, owner, member, admin } = await seedOrg(t.app, t.ctx);
+    const memberToken = await createdToken(t, member.headers, org.id);
+    const ownerToken = await createdToken(t, owner.headers, org.id, { ...NEW_TOKEN, scopes: ['keyward:admin'] });
+    for (const { id } of [memberToken, ownerToken]) {
+      const response = await tokenAction(t, admin.headers, org.id, id, 'rotate', { grace_period_seconds: 0 });
+      expect(response.statusCode).toBe(403);
+      expect(json(response).code).toBe('forbidden');
+      expect(response.body).not.toContain('"secret"');
+    }
+    expect((await tokenAction(t, admin.headers, org.id, memberToken.id, 'disable')).statusCode).toBe(200);
+    expect((await tokenAction(t, admin.headers, org.id, ownerToken.id, 'revoke')).statusCode).toBe(200);
+    expect((await auditRows(t)).some((e) => e.action === 'token.rotated')).toBe(false);
+  });
+
+  it("lets tokens.manage rotate a service account's token; the successor stays the account's", async () => {
     const { org, member, admin } = await seedOrg(t.app, t.ctx);
-    const { id } = await createdToken(t, member.headers, org.id);
+    const bot = await makeServiceAccount(t.ctx, org);
+    const { id } = await makeToken(t.ctx, org, bot);
     const response = await tokenAction(t, admin.headers, org.id, id, 'rotate', { grace_period_seconds: 0 });
     expect(response.statusCode).toBe(201);
-    expect(json(response).token).toMatchObject({ owner: { id: member.user.id }, created_by: { id: admin.user.id } });
+    expect(json(response).token).toMatchObject({ owner: { type: 'service_account', id: bot.id }, created_by: { id: admin.user.id } });
+    expect((await me(t, json(response).secret)).statusCode).toBe(200);
+    expect((await tokenAction(t, member.headers, org.id, json(response).token.id, 'rotate', { grace_period_seconds: 0 })).statusCode).toBe(404);
+  });
+
+  it('lets tokens.impersonate rotate an impersonation token it could create now, and refuses one for a member who outranks it', async () => {
+    const { org, owner, member, admin } = await seedOrg(t.app, t.ctx);
+    const coOwner = await makeUser(t.ctx);
+    await addMember(t.ctx, org, coOwner, 'owner');
+    const forMember = await makeToken(t.ctx, org, member.user, { impersonatedBy: owner.user });
+    const forOwner = await makeToken(t.ctx, org, owner.user, { impersonatedBy: coOwner });
+    const rotated = await tokenAction(t, admin.headers, org.id, forMember.id, 'rotate', { grace_period_seconds: 0 });
+    expect(rotated.statusCode).toBe(201);
+    expect(json(rotated).token).toMatchObject({ impersonation: true, owner: { id: member.user.id }, created_by: { id: admin.user.id } });
+    const refused = await tokenAction(t, admin.headers, org.id, forOwner.id, 'rotate', { grace_period_seconds: 0 });
+    expect(refused.statusCode).toBe(403);
+    expect((await me(t, forOwner.secret)).statusCode).toBe(200);
+  });
+
+  it('lets a token caller rotate only tokens whose scopes it holds itself', async () => {
+    const { org, admin } = await seedOrg(t.app, t.ctx);
+    const caller = await makeToken(t.ctx, org, admin.user, { scopes: ['keyward:tokens:write', 'devices:read'] });
+    const stronger = await makeToken(t.ctx, org, admin.user, { scopes: ['devices:read', 'clients:write'] });
+    const weaker = await makeToken(t.ctx, org, admin.user, { scopes: ['devices:read'] });
+    const refused = await tokenAction(t, bearer(caller.secret), org.id, stronger.id, 'rotate', { grace_period_seconds: 0 });
+    expect(refused.statusCode).toBe(422);
+    expect(json(refused).code).toBe('scope_not_allowed');
+    expect((await me(t, stronger.secret)).statusCode).toBe(200);
+    const allowed = await tokenAction(t, bearer(caller.secret), org.id, weaker.id, 'rotate', { grace_period_seconds: 0 });
+    expect(allowed.statusCode).toBe(201);
+  });
+
+  it('refuses a member of an org that turned self-service off, since rotating mints a token', async () => {
+    const { org, owner, member } = await seedOrg(t.app, t.ctx);
+    const { id } = await createdToken(t, member.headers, org.id);
+    await t.app.inject({ method: 'PATCH', url: `/api/v1/orgs/${org.id}`, headers: owner.headers, payload: { token_policy: { self_service: false } } });
+    const response = await tokenAction(t, member.headers, org.id, id, 'rotate', { grace_period_seconds: 0 });
+    expect(response.statusCode).toBe(403);
+    expect(json(response).code).toBe('forbidden');
+  });
+
+  it('refuses scopes the org no longer offers or the rotator no longer backs with scope_not_allowed', async () => {
+    const { org, owner, admin } = await seedOrg(t.app, t.ctx, { features: ['insights_api'] });
+    const insights = await createdToken(t, admin.headers, org.id, { ...NEW_TOKEN, scopes: ['insights:read'] });
+    const managing = await createdToken(t, admin.headers, org.id, { ...NEW_TOKEN, scopes: ['keyward:admin'] });
+    await updateOrg(t.ctx.db, org.id, { features: '[]' });
+    await t.app.inject({ method: 'PATCH', url: `/api/v1/orgs/${org.id}/members/${admin.user.id}`, headers: owner.headers, payload: { role: 'member' } });
+    for (const { id } of [insights, managing]) {
+      const response = await tokenAction(t, admin.headers, org.id, id, 'rotate', { grace_period_seconds: 0 });
+      expect(response.statusCode, id).toBe(422);
+      expect(json(response).code).toBe('scope_not_allowed');
+    }
+  });
+
+  it('does not count against the per-user cap: the successor replaces the old token', async () => {
+    const { org, member } = await seedOrg(t.app, t.ctx, { policy: { max_tokens_per_user: 1 } });
+    const { id } = await createdToken(t, member.headers, org.id);
+    const response = await tokenAction(t, member.headers, org.id, id, 'rotate', { grace_period_seconds: 3600 });
+    expect(response.statusCode).toBe(201);
   });
 });

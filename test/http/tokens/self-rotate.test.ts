@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { makeToken, seedOrg } from '../../factories.js';
+import { makeServiceAccount, makeToken, seedOrg } from '../../factories.js';
 import { json, startTestApp, type TestApp } from '../../harness.js';
 import { auditRows, bearer, createdToken, me, tokenAction } from './helpers.js';
 
@@ -92,6 +92,32 @@ describe('POST /api/v1/tokens/self/rotate', () => {
       expect(json(response).code).toBe('invalid_token');
     }
     expect((await auditRows(t)).some((e) => e.action === 'token.reuse_detected')).toBe(false);
+  });
+
+  it('answers 403 to a person whose org turned self-service off, since rotating mints a token', async () => {
+    const { org, member } = await seedOrg(t.app, t.ctx, { policy: { self_service: false } });
+    const old = await makeToken(t.ctx, org, member.user);
+    const response = await selfRotate(bearer(old.secret));
+    expect(response.statusCode).toBe(403);
+    expect(json(response).code).toBe('forbidden');
+    expect((await me(t, old.secret)).statusCode).toBe(200);
+  });
+
+  it("lets a service account's token rotate itself by possession, self-service or not", async () => {
+    const { org } = await seedOrg(t.app, t.ctx, { policy: { self_service: false } });
+    const bot = await makeServiceAccount(t.ctx, org);
+    const old = await makeToken(t.ctx, org, bot);
+    const response = await selfRotate(bearer(old.secret), { grace_period_seconds: 0 });
+    expect(response.statusCode).toBe(201);
+    expect(json(response).token).toMatchObject({ owner: { type: 'service_account', id: bot.id } });
+  });
+
+  it('answers 422 scope_not_allowed for a scope the org no longer offers', async () => {
+    const { org, member } = await seedOrg(t.app, t.ctx);
+    const old = await makeToken(t.ctx, org, member.user, { scopes: ['devices:read', 'insights:read'] });
+    const response = await selfRotate(bearer(old.secret));
+    expect(response.statusCode).toBe(422);
+    expect(json(response).code).toBe('scope_not_allowed');
   });
 
   it('answers 422 feature_not_enabled when the org plan lacks tokens', async () => {

@@ -7,6 +7,7 @@ import type { ServiceContext } from '../../../src/services/context.js';
 import { updateOrg } from '../../../src/store/orgs.js';
 import { findTokenById, updateToken } from '../../../src/store/tokens.js';
 import { setUserStatus } from '../../../src/store/users.js';
+import { verifyToken } from '../../../src/services/verification.js';
 import { addMember, makeOrg, makeToken, makeUser, makeVerifier, seedOrg, signIn } from '../../factories.js';
 import { json, startTestApp, type TestApp } from '../../harness.js';
 
@@ -392,5 +393,20 @@ describe('POST /api/v1/verify: who may call it', () => {
     const response = await verify({ token: generateApiKey('kw') }, { authorization: `Bearer ${verifier.secret}`, 'x-api-key': 'other' });
     expect(response.statusCode).toBe(400);
     expect(json(response).code).toBe('invalid_request');
+  });
+});
+
+describe('a token in X-API-Key where the org does not accept that header', () => {
+  it('is DISABLED with a reason that says what to send instead, and 401 invalid_token on the management API', async () => {
+    const { org, member } = await seedOrg(t.app, t.ctx, { policy: { accept_x_api_key: false } });
+    const { secret } = await makeToken(t.ctx, org, member.user);
+    const result = await verifyToken(t.ctx, { secret, viaXApiKey: true });
+    expect(result).toMatchObject({ valid: false, code: 'DISABLED' });
+    expect(result.valid ? '' : result.reason).toContain('Authorization: Bearer');
+    expect((await verifyToken(t.ctx, { secret })).code).toBe('VALID');
+    const response = await t.app.inject({ method: 'GET', url: '/api/v1/me', headers: { 'x-api-key': secret } });
+    expect(response.statusCode).toBe(401);
+    expect(json(response).code).toBe('invalid_token');
+    expect(response.headers['www-authenticate']).toContain('X-API-Key');
   });
 });
