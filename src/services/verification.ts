@@ -31,6 +31,8 @@ export type VerifyRequest = {
   ip?: string | null;
   /** Tokens presented in `X-API-Key` are refused where the org's policy says so. */
   viaXApiKey?: boolean;
+  /** An operator's check (`keyward verify`) is not a use of the token: false leaves last-used alone. */
+  recordUse?: boolean;
 };
 
 export type VerifyResult =
@@ -106,7 +108,7 @@ function checkRecord(ctx: ServiceContext, record: TokenRecord, request: VerifyRe
       reason: `The token lacks the scope ${missingScopes.join(' ')}.`,
     };
   }
-  ctx.usage.record(row.id, now, request.ip ?? null);
+  if (request.recordUse !== false) ctx.usage.record(row.id, now, request.ip ?? null);
   return { valid: true, code: 'VALID', record, effectiveScopes };
 }
 

@@ -139,6 +139,9 @@ describe('token commands against a running server', () => {
     const valid = keyward(['verify', '--scope', 'devices:read', '--json'], { ...as(), input: `${secret}\n` });
     expect(valid.code, valid.stderr).toBe(0);
     expect(JSON.parse(valid.stdout)).toMatchObject({ valid: true, code: 'VALID', token: { id: deploy.id } });
+    // An operator's check is not a use of the token.
+    const listedAfterVerify = JSON.parse(keyward(['token', 'list', '--org', orgId, '--json'], as()).stdout) as { id: string; last_used_at: string | null }[];
+    expect(listedAfterVerify.find((t) => t.id === deploy.id)!.last_used_at).toBeNull();
     const missing = keyward(['verify', '--scope', 'billing:read', '--json'], { ...as(), input: `${secret}\n` });
     expect(missing.code).toBe(1);
     expect(JSON.parse(missing.stdout)).toMatchObject({ code: 'INSUFFICIENT_SCOPE', missing_scopes: ['billing:read'] });

@@ -19,6 +19,7 @@ export function registerVerifyCommand(program: Command): void {
         const verdict = await verifyToken(ctx, {
           secret,
           requiredScopes: options.scope ?? [],
+          recordUse: false,
           ...(options.ip ? { ip: options.ip } : {}),
         });
         const row = verdict.record?.row;
