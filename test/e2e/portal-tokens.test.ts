@@ -2,8 +2,10 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBuiltServer } from '../server-process.js';
 import { browserAvailable, launchBrowser } from './browser.js';
+import { apiSession, signInPage } from './session.js';
 
 const ADMIN = { name: 'Ada Admin', email: 'ada@example.com', password: 'correct horse battery staple' };
+const ORG_ADMIN = { name: 'Otto Org', email: 'otto@example.com', password: 'otto password 1' };
 
 /**
  * The first-run story in a real browser against the built server (`npm start`): setup through the
@@ -19,6 +21,16 @@ describe.skipIf(!browserAvailable())('portal: first run and a token’s life', (
 
   /** GET /api/v1/me with a token, as a script would. */
   const meWith = (token: string) => fetch(`${server.url}/api/v1/me`, { headers: { authorization: `Bearer ${token}` } });
+
+  /** Fetches what an export link of the audit page points at, with the page's cookies. */
+  const download = async (name: string) => {
+    const href = await page.getByRole('link', { name }).getAttribute('href');
+    const response = await page.request.get(new URL(href as string, server.url).toString());
+    expect(response.status()).toBe(200);
+    return { href, type: response.headers()['content-type'] ?? '', body: await response.text() };
+  };
+  /** The data rows of a CSV export, split into cells (the columns read here hold no commas). */
+  const csvRows = (body: string) => body.trim().split(/\r?\n/).slice(1).map((row) => row.split(','));
 
   beforeAll(async () => {
     server = await startBuiltServer();
@@ -195,14 +207,8 @@ describe.skipIf(!browserAvailable())('portal: first run and a token’s life', (
     await page.getByRole('link', { name: 'Audit log' }).click();
     const flow = ['token.created', 'token.renamed', 'token.disabled', 'token.enabled', 'token.rotated', 'token.revoked'];
     for (const action of flow) await page.getByRole('row', { name: new RegExp(action.replace('.', '\\.')) }).first().waitFor();
-    // Sign-ins (session.created) are recorded without an org, so no org's log lists them.
+    // Sign-ins (session.created) are recorded without an org, so no org's log lists them: see the deployment log below.
 
-    const download = async (name: string) => {
-      const href = await page.getByRole('link', { name }).getAttribute('href');
-      const response = await page.request.get(new URL(href as string, server.url).toString());
-      expect(response.status()).toBe(200);
-      return { type: response.headers()['content-type'] ?? '', body: await response.text() };
-    };
     const csv = await download('Export CSV');
     expect(csv.type).toContain('text/csv');
     const [header, ...rows] = csv.body.trim().split(/\r?\n/);
@@ -216,6 +222,74 @@ describe.skipIf(!browserAvailable())('portal: first run and a token’s life', (
     for (const body of [csv.body, ndjson.body]) {
       expect(body).not.toContain(secret);
       expect(body).not.toContain(rotatedSecret);
+    }
+  });
+
+  it('shows the site admin the sign-ins and the failed one in the deployment log, and exports them as CSV', async () => {
+    const orgLog = new URL(page.url()).pathname;
+    await page.getByRole('link', { name: 'Deployment: sign-ins, users, verifiers' }).click();
+    expect(new URL(page.url()).search).toBe('?scope=deployment');
+    const signIns = page.getByRole('row', { name: /session\.created/ });
+    await signIns.first().waitFor();
+    // The first-run setup signed Ada in, then she signed out and in again.
+    expect(await signIns.count()).toBe(2);
+    expect(await signIns.first().locator('td[data-label="Actor"]').innerText()).toBe(ADMIN.name);
+    expect(await signIns.first().locator('td[data-label="Target"]').innerText()).toBe(`${ADMIN.name}\nuser`);
+    const failed = page.getByRole('row', { name: /session\.failed/ });
+    expect(await failed.count()).toBe(1);
+    expect(await failed.locator('td[data-label="Details"]').innerText()).toBe(`email ${ADMIN.email}`);
+    // No org's events here.
+    expect(await page.getByRole('row', { name: /token\./ }).count()).toBe(0);
+
+    const adminId = ((await (await page.request.get(`${server.url}/api/v1/me`)).json()) as { user: { id: string } }).user.id;
+    const csv = await download('Export CSV');
+    expect(csv.href).toBe('/api/v1/audit-events?format=csv');
+    expect(csv.type).toContain('text/csv');
+    const rows = csvRows(csv.body);
+    expect(rows.filter((row) => row[2] === 'session.created').map((row) => row[4])).toEqual([adminId, adminId]);
+    const failedRows = rows.filter((row) => row[2] === 'session.failed');
+    expect(failedRows).toHaveLength(1);
+    expect(failedRows[0]?.join(',')).toContain(ADMIN.email);
+    expect(rows.some((row) => row[2]?.startsWith('token.'))).toBe(false);
+    // The failed sign-in is recorded by whom it named, never with the password tried.
+    expect(csv.body).not.toContain('wrong password');
+    expect(csv.body).not.toContain(ADMIN.password);
+
+    await page.getByLabel('Action').fill('session.failed');
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await signIns.first().waitFor({ state: 'detached' });
+    await failed.waitFor();
+    const filtered = await download('Export CSV');
+    expect(filtered.href).toBe('/api/v1/audit-events?action=session.failed&format=csv');
+    expect(csvRows(filtered.body).map((row) => row[2])).toEqual(['session.failed']);
+
+    await page.getByRole('link', { name: 'This organization' }).click();
+    await page.getByRole('row', { name: /token\.revoked/ }).first().waitFor();
+    expect(new URL(page.url()).pathname).toBe(orgLog);
+    expect(await page.getByRole('row', { name: /session\./ }).count()).toBe(0);
+  });
+
+  it('gives an org admin who is not a site admin only the org’s log', async () => {
+    const orgId = new URL(page.url()).pathname.split('/')[2] as string;
+    const api = await apiSession(server.url, ADMIN.email, ADMIN.password);
+    await api('POST', '/users', ORG_ADMIN);
+    await api('POST', `/orgs/${orgId}/members`, { email: ORG_ADMIN.email, role: 'admin' });
+    const otto = await browser.newContext();
+    try {
+      const ottoPage = await otto.newPage();
+      ottoPage.setDefaultTimeout(15_000);
+      await signInPage(ottoPage, server.url, ORG_ADMIN);
+      await ottoPage.getByRole('link', { name: 'Audit log' }).click();
+      await ottoPage.getByRole('row', { name: /token\.revoked/ }).first().waitFor();
+      expect(await ottoPage.getByRole('navigation', { name: 'Which audit log' }).count()).toBe(0);
+      // The deployment log's address shows them the org's log, and the API refuses them its export.
+      await ottoPage.goto(`${server.url}/orgs/${orgId}/audit?scope=deployment`);
+      await ottoPage.getByRole('row', { name: /token\.revoked/ }).first().waitFor();
+      expect(await ottoPage.getByRole('link', { name: /^Deployment/ }).count()).toBe(0);
+      expect(await ottoPage.getByRole('row', { name: /session\./ }).count()).toBe(0);
+      expect((await ottoPage.request.get(`${server.url}/api/v1/audit-events?format=csv`)).status()).toBe(403);
+    } finally {
+      await otto.close();
     }
   });
 

@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { api, ApiError, listAll, orgPath } from './api.js';
+import { useSession } from './session.js';
 import type { Membership, Page } from './types.js';
 
 export type Resource<T> = {
@@ -103,10 +104,15 @@ export function useReloadOnReturn(reload: () => void): void {
 
 /**
  * The org's members and service accounts, with their names by id so pages show people rather
- * than ids. Listing members needs a management permission; without one the list is empty.
+ * than ids. Listing members needs a management permission; without one the list is empty. The
+ * names include the signed-in person's: a site admin acts in orgs they are not a member of.
  */
 export function useMembers(orgId: string, allowed: boolean) {
+  const { me } = useSession();
   const members = useResource(() => (allowed ? listAll<Membership>(orgPath(orgId, '/members')) : Promise.resolve([])), [orgId, allowed]);
-  const names = useMemo(() => new Map((members.data ?? []).map((m) => [m.user.id, m.user.name])), [members.data]);
+  const names = useMemo(
+    () => new Map([[me.user.id, me.user.name], ...(members.data ?? []).map((m): [string, string] => [m.user.id, m.user.name])]),
+    [me.user, members.data],
+  );
   return { ...members, names };
 }

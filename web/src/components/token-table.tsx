@@ -13,7 +13,7 @@ type TokenTableProps = {
   org: Org;
   tokens: Token[];
   onChanged: () => void;
-  /** Owner names by id; when given, the table has an Owner column. */
+  /** Names by id of owners and of the admins who created impersonation tokens; when given, the table has an Owner column. */
   owners?: Map<string, string>;
   caption: string;
 };
@@ -81,6 +81,11 @@ export function TokenTable({ org, tokens, onChanged, owners, caption }: TokenTab
                     <td data-label="Owner">
                       {owners.get(token.owner.id) ?? <code>{token.owner.id}</code>}
                       {token.owner.type === 'service_account' ? <span className="secondary-line">service account</span> : null}
+                      {token.impersonation ? (
+                        <span className="secondary-line">
+                          created by {owners.get(token.created_by.id) ?? <code>{token.created_by.id}</code>}
+                        </span>
+                      ) : null}
                     </td>
                   ) : null}
                   <td data-label="Token">

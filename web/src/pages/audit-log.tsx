@@ -1,31 +1,62 @@
-import { useId, useState, type FormEvent } from 'react';
-import { orgPath, query } from '../api.js';
+import { useId, useMemo, useState, type FormEvent } from 'react';
+import { listAll, orgPath, query } from '../api.js';
 import { LoadMore } from '../components/list-footer.js';
 import { ErrorNote, Loading } from '../components/problem.js';
 import { formatDateTime } from '../format.js';
-import { useMembers, usePagedList } from '../hooks.js';
+import { useMembers, usePagedList, useResource } from '../hooks.js';
+import { Link, useLocation } from '../router.js';
 import { useOrg, useSession } from '../session.js';
-import type { AuditEvent } from '../types.js';
+import type { AuditEvent, User, Verifier } from '../types.js';
 
 type Filters = { action: string; actor: string; token: string; since: string; until: string };
 
 const EMPTY: Filters = { action: '', actor: '', token: '', since: '', until: '' };
 
-const ACTIONS = [
-  'token.*',
-  'token.created',
-  'token.renamed',
-  'token.revoked',
-  'token.disabled',
-  'token.enabled',
-  'token.rotated',
-  'token.rejected',
-  'member.*',
-  'role.*',
-  'org.*',
-  'session.created',
-  'audit.exported',
-];
+/** The two logs a site admin can read here: the org's, and the deployment's own (events of no org). */
+type Scope = 'org' | 'deployment';
+
+const SCOPES: Record<Scope, { label: string; lead: string | null; example: string; actions: string[]; byToken: boolean }> = {
+  org: {
+    label: 'This organization',
+    lead: null,
+    example: 'token.* or token.revoked',
+    actions: [
+      'token.*',
+      'token.created',
+      'token.renamed',
+      'token.revoked',
+      'token.disabled',
+      'token.enabled',
+      'token.rotated',
+      'token.rejected',
+      'member.*',
+      'role.*',
+      'org.*',
+      'audit.exported',
+    ],
+    byToken: true,
+  },
+  deployment: {
+    label: 'Deployment: sign-ins, users, verifiers',
+    lead: 'Events of the deployment itself, in no organization: sign-ins and failed sign-ins, people created, deactivated or reactivated, verifier credentials.',
+    example: 'session.* or session.failed',
+    actions: [
+      'session.*',
+      'session.created',
+      'session.failed',
+      'user.*',
+      'user.created',
+      'user.deactivated',
+      'user.reactivated',
+      'verifier.*',
+      'verifier.created',
+      'verifier.revoked',
+      'audit.exported',
+    ],
+    // No token events belong to no org.
+    byToken: false,
+  },
+};
 
 /** Long single words (digests, ids) are cut in the table; the whole value is in the tooltip and the exports. */
 const SHORT = 24;
@@ -93,7 +124,7 @@ function Actor({ event, names }: { event: AuditEvent; names: Map<string, string>
   );
 }
 
-/** The target by name where the event says it (a token's name) or the org knows it (a member). */
+/** The target by name where the event says it (a token's name) or the page knows it (a member, a person, a verifier). */
 function Target({ event, names }: { event: AuditEvent; names: Map<string, string> }) {
   const { target, details } = event;
   if (!target) return <span className="muted">—</span>;
@@ -107,19 +138,58 @@ function Target({ event, names }: { event: AuditEvent; names: Map<string, string
   );
 }
 
+/** The org's audit log; a site admin can switch to the deployment's own log (`?scope=deployment`). */
 export function AuditLogPage() {
+  const { can } = useOrg();
+  const { me } = useSession();
+  const { search } = useLocation();
+  if (me.user.site_admin && search.get('scope') === 'deployment') return <DeploymentAuditLog />;
+  if (!can('audit.read')) return <p className="notice">Reading the audit log needs the audit.read permission.</p>;
+  return <OrgAuditLog />;
+}
+
+function OrgAuditLog() {
   const { org, can } = useOrg();
+  const members = useMembers(org.id, can('members.manage') || can('tokens.manage') || can('tokens.impersonate'));
+  return <AuditLog scope="org" path={orgPath(org.id, '/audit-events')} names={members.names} />;
+}
+
+/** Names for the deployment's events: people (actors, sign-ins, user events) and verifier credentials. */
+function DeploymentAuditLog() {
+  const users = useResource(() => listAll<User>('/users'), []);
+  const verifiers = useResource(() => listAll<Verifier>('/verifiers'), []);
+  const names = useMemo(
+    () => new Map([...(users.data ?? []), ...(verifiers.data ?? [])].map((named) => [named.id, named.name])),
+    [users.data, verifiers.data],
+  );
+  return <AuditLog scope="deployment" path="/audit-events" names={names} />;
+}
+
+/** Shown to site admins only: everyone else reads just the org's log. */
+function ScopeSwitch({ current }: { current: Scope }) {
+  const { org } = useOrg();
+  const base = `/orgs/${encodeURIComponent(org.id)}/audit`;
+  return (
+    <nav className="scope-switch" aria-label="Which audit log">
+      {(Object.keys(SCOPES) as Scope[]).map((scope) => (
+        <Link key={scope} href={scope === 'org' ? base : `${base}?scope=${scope}`} aria-current={scope === current ? 'page' : undefined}>
+          {SCOPES[scope].label}
+        </Link>
+      ))}
+    </nav>
+  );
+}
+
+/** One log (at `path` under /api/v1): filters, export links, the table; `names` names people and objects by id. */
+function AuditLog({ scope, path, names: known }: { scope: Scope; path: string; names: Map<string, string> }) {
+  const { me } = useSession();
+  const { lead, example, actions, byToken } = SCOPES[scope];
   const ids = { action: useId(), actor: useId(), token: useId(), since: useId(), until: useId(), actions: useId() };
   const [draft, setDraft] = useState<Filters>(EMPTY);
   const [filters, setFilters] = useState<Filters>(EMPTY);
-  const search = query({ ...filters });
-  const list = usePagedList<AuditEvent>(orgPath(org.id, `/audit-events${search}`));
-  const { me } = useSession();
-  const members = useMembers(org.id, can('members.manage') || can('tokens.manage') || can('tokens.impersonate'));
-  const names = new Map([...tokenNames(list.items ?? []), [me.user.id, me.user.name], ...members.names]);
-  const exportHref = (format: 'csv' | 'ndjson') => `/api/v1${orgPath(org.id, '/audit-events')}${query({ ...filters, format })}`;
-
-  if (!can('audit.read')) return <p className="notice">Reading the audit log needs the audit.read permission.</p>;
+  const list = usePagedList<AuditEvent>(`${path}${query({ ...filters })}`);
+  const names = new Map([...tokenNames(list.items ?? []), ...known]);
+  const exportHref = (format: 'csv' | 'ndjson') => `/api/v1${path}${query({ ...filters, format })}`;
 
   const apply = (event: FormEvent) => {
     event.preventDefault();
@@ -145,15 +215,17 @@ export function AuditLogPage() {
           </a>
         </div>
       </div>
+      {me.user.site_admin ? <ScopeSwitch current={scope} /> : null}
+      {lead ? <p className="lead">{lead}</p> : null}
       <form className="filters" role="search" onSubmit={apply}>
-        {field('action', ids.action, 'Action', { list: ids.actions, placeholder: 'token.* or token.revoked' })}
+        {field('action', ids.action, 'Action', { list: ids.actions, placeholder: example })}
         <datalist id={ids.actions}>
-          {ACTIONS.map((a) => (
+          {actions.map((a) => (
             <option key={a} value={a} />
           ))}
         </datalist>
         {field('actor', ids.actor, 'Actor id', { placeholder: 'usr_…' })}
-        {field('token', ids.token, 'Token id', { placeholder: 'tok_…' })}
+        {byToken ? field('token', ids.token, 'Token id', { placeholder: 'tok_…' }) : null}
         {field('since', ids.since, 'Since', { type: 'date' })}
         {field('until', ids.until, 'Before', { type: 'date' })}
         <div className="actions compact">
