@@ -15,7 +15,9 @@ import { seedVerifyFixture } from './seed.js';
  */
 export type Ready = { type: 'ready'; bareUrl: string; keywardUrl: string; token: string; verifier: string; scopes: string[] };
 export type MicroResult = { type: 'micro'; hitOpsPerSec: number; malformedOpsPerSec: number };
-export type Command = { type: 'micro'; ms: number } | { type: 'stop' };
+/** This process's CPU time so far (µs, user + system): the cost per request, apart from the load generator's. */
+export type CpuResult = { type: 'cpu'; micros: number };
+export type Command = { type: 'micro'; ms: number } | { type: 'cpu' } | { type: 'stop' };
 
 const dir = mkdtempSync(join(tmpdir(), 'keyward-bench-'));
 const config = loadConfig({
@@ -71,7 +73,10 @@ function stop(): Promise<void> {
 }
 
 process.on('message', (command: Command) => {
-  if (command.type === 'micro') {
+  if (command.type === 'cpu') {
+    const { user, system } = process.cpuUsage();
+    process.send?.({ type: 'cpu', micros: user + system } satisfies CpuResult);
+  } else if (command.type === 'micro') {
     micro(command.ms).then(
       (result) => process.send?.(result),
       (error: unknown) => {

@@ -13,26 +13,32 @@ const BEARER = /^Bearer +([\x21-\x7e]+) *$/i;
  * values, are an invalid request. Another auth scheme counts as no credential (RFC 6750 §3.1).
  */
 export function readCredential(rawHeaders: readonly string[]): PresentedCredential {
-  const authorization: string[] = [];
-  const apiKeys: string[] = [];
+  let authorization: string | undefined;
+  let apiKey: string | undefined;
+  let authorizations = 0;
+  let apiKeys = 0;
   for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
-    const name = rawHeaders[i]!.toLowerCase();
-    if (name === 'authorization') authorization.push(rawHeaders[i + 1]!);
-    else if (name === 'x-api-key') apiKeys.push(rawHeaders[i + 1]!.trim());
-  }
-  if (authorization.length > 1) return { kind: 'invalid', reason: 'Send one Authorization header, not several.' };
-  if (apiKeys.length > 1) return { kind: 'invalid', reason: 'Send one X-API-Key header, not several.' };
-
-  let bearer: string | null = null;
-  const header = authorization[0];
-  if (header !== undefined) {
-    if (/^bearer(\s|$)/i.test(header)) {
-      const match = BEARER.exec(header);
-      if (!match) return { kind: 'invalid', reason: 'The Authorization header must be "Bearer <token>".' };
-      bearer = match[1]!;
+    const name = rawHeaders[i]!;
+    // Only a name of the right length is lowercased: the other headers are skipped without a copy.
+    if (name.length === 13 && name.toLowerCase() === 'authorization') {
+      authorizations++;
+      authorization ??= rawHeaders[i + 1]!;
+    } else if (name.length === 9 && name.toLowerCase() === 'x-api-key') {
+      apiKeys++;
+      apiKey ??= rawHeaders[i + 1]!.trim();
     }
   }
-  const apiKey = apiKeys[0];
+  if (authorizations > 1) return { kind: 'invalid', reason: 'Send one Authorization header, not several.' };
+  if (apiKeys > 1) return { kind: 'invalid', reason: 'Send one X-API-Key header, not several.' };
+
+  let bearer: string | null = null;
+  if (authorization !== undefined) {
+    const match = BEARER.exec(authorization);
+    if (match) bearer = match[1]!;
+    else if (/^bearer(\s|$)/i.test(authorization)) {
+      return { kind: 'invalid', reason: 'The Authorization header must be "Bearer <token>".' };
+    }
+  }
   if (apiKey !== undefined && apiKey === '') return { kind: 'invalid', reason: 'The X-API-Key header is empty.' };
   if (bearer !== null && apiKey !== undefined && apiKey !== bearer) {
     return { kind: 'invalid', reason: 'Present one credential: Authorization and X-API-Key differ.' };

@@ -27,6 +27,8 @@ export type TokenRecord = {
  */
 export class TokenCache {
   private readonly entries = new Map<string, TokenRecord>();
+  /** The key last in `entries` while it is there: a hot token's hits skip the move to the end. */
+  private newest: string | undefined;
 
   constructor(
     private readonly maxEntries = 10_000,
@@ -36,15 +38,23 @@ export class TokenCache {
   get(digest: string, nowMs: number): TokenRecord | undefined {
     const entry = this.entries.get(digest);
     if (!entry) return undefined;
-    this.entries.delete(digest);
-    if (nowMs - entry.loadedAt > this.ttlMs) return undefined;
-    this.entries.set(digest, entry); // most recently used goes last
+    if (nowMs - entry.loadedAt > this.ttlMs) {
+      this.entries.delete(digest);
+      return undefined;
+    }
+    if (digest !== this.newest) {
+      // most recently used goes last
+      this.entries.delete(digest);
+      this.entries.set(digest, entry);
+      this.newest = digest;
+    }
     return entry;
   }
 
   set(digest: string, record: TokenRecord): void {
     this.entries.delete(digest);
     this.entries.set(digest, record);
+    this.newest = digest;
     if (this.entries.size > this.maxEntries) {
       const oldest = this.entries.keys().next().value;
       if (oldest !== undefined) this.entries.delete(oldest);

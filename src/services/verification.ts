@@ -96,7 +96,7 @@ function checkRecord(ctx: ServiceContext, record: TokenRecord, request: VerifyRe
   if (request.ip !== undefined && !ipAllowed(record.ipAllowlist, request.ip ?? '')) {
     return { valid: false, code: 'IP_NOT_ALLOWED', record, reason: 'The token may not be used from this address.' };
   }
-  const effectiveScopes = effectiveScopesOf(record, ctx.config.scopes);
+  const effectiveScopes = cachedEffectiveScopes(record, ctx.config.scopes);
   const missingScopes = (request.requiredScopes ?? []).filter((s) => !effectiveScopes.includes(s));
   if (missingScopes.length > 0) {
     return {
@@ -125,6 +125,19 @@ export function effectiveScopesOf(record: TokenRecord, catalog: readonly ScopeDe
     const definition = catalog.find((d) => d.name === scope);
     return definition !== undefined && scopeAvailableTo(definition, org);
   });
+}
+
+// Effective scopes are a function of the record's fields, which never change once it is loaded
+// (a change reloads it): work them out once per record, not on every verify.
+const effectiveScopesByRecord = new WeakMap<TokenRecord, { catalog: readonly ScopeDefinition[]; scopes: string[] }>();
+
+/** `effectiveScopesOf`, remembered per record; frozen, since every verify of the record shares it. */
+function cachedEffectiveScopes(record: TokenRecord, catalog: readonly ScopeDefinition[]): string[] {
+  const known = effectiveScopesByRecord.get(record);
+  if (known?.catalog === catalog) return known.scopes;
+  const scopes = Object.freeze(effectiveScopesOf(record, catalog)) as string[];
+  effectiveScopesByRecord.set(record, { catalog, scopes });
+  return scopes;
 }
 
 async function loadTokenRecord(ctx: ServiceContext, digest: string, now: number): Promise<TokenRecord | null> {

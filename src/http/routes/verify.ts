@@ -1,15 +1,16 @@
 import type { FastifyRequest } from 'fastify';
-import { Type } from 'typebox';
+import { Type, type Static } from 'typebox';
 import { readCredential } from '../../core/credentials.js';
 import { InvalidRequest, InvalidToken, Unauthenticated } from '../../core/errors.js';
 import { effectiveEnd } from '../../core/token-status.js';
 import type { ServiceContext } from '../../services/context.js';
 import { statusFieldsOf } from '../../services/token-view.js';
+import type { TokenRecord } from '../../services/token-cache.js';
 import type { VerifyCode, VerifyResult } from '../../services/verification.js';
 import { authenticateVerifier, verifyPresentedToken } from '../../services/verifiers.js';
 import type { VerifierRow } from '../../store/schema.js';
 import { requestMeta } from '../auth.js';
-import { iso, NullableTimestamp } from '../schemas/common.js';
+import { iso } from '../schemas/common.js';
 import type { RoutePlugin } from './index.js';
 
 const CODES: VerifyCode[] = [
@@ -43,20 +44,27 @@ const VerifyBody = Type.Object(
   { additionalProperties: false },
 );
 
+/*
+ * The answer's schemas use string enums and a type list rather than unions (`anyOf`): the same
+ * document, but fast-json-stringify writes an `anyOf` by running Ajv on the value, date-time
+ * regex included, on every verify.
+ */
+const StringEnum = <T extends string>(values: readonly T[]) => Type.Enum([...values], { type: 'string' });
+
 const VerifiedToken = Type.Object({
   id: Type.String(),
   org_id: Type.String(),
-  owner: Type.Object({ type: Type.Union([Type.Literal('user'), Type.Literal('service_account')]), id: Type.String() }),
+  owner: Type.Object({ type: StringEnum(['user', 'service_account']), id: Type.String() }),
   scopes: Type.Array(Type.String(), { description: "Effective scopes: the token's ∩ what its owner and org still allow." }),
-  kind: Type.Union([Type.Literal('api_key'), Type.Literal('jwt')]),
-  expires_at: NullableTimestamp,
+  kind: StringEnum(['api_key', 'jwt']),
+  expires_at: Type.Unsafe<string | null>({ type: ['string', 'null'], format: 'date-time' }),
   impersonation: Type.Boolean(),
   created_by: Type.Object({ id: Type.String() }),
 });
 
 const VerifyResponse = Type.Object({
   valid: Type.Boolean(),
-  code: Type.Union(CODES.map((c) => Type.Literal(c))),
+  code: StringEnum(CODES),
   token: Type.Optional(VerifiedToken),
   missing_scopes: Type.Optional(Type.Array(Type.String())),
 });
@@ -83,23 +91,35 @@ async function authenticateVerifierRequest(ctx: ServiceContext, request: Fastify
 function verifyView(result: VerifyResult) {
   const inForce = result.code === 'VALID' || result.code === 'INSUFFICIENT_SCOPE';
   if (!inForce || !result.record) return { valid: result.valid, code: result.code };
-  const { row, ownerType } = result.record;
   return {
     valid: result.valid,
     code: result.code,
-    token: {
-      id: row.id,
-      org_id: row.org_id,
-      owner: { type: ownerType, id: row.owner_id },
-      scopes: result.effectiveScopes ?? [],
-      kind: row.kind,
-      // A rotated-away token in its grace period ends when the grace ends.
-      expires_at: iso(effectiveEnd(statusFieldsOf(row))),
-      impersonation: row.impersonation === 1,
-      created_by: { id: row.created_by },
-    },
+    token: verifiedTokenOf(result.record, result.effectiveScopes ?? []),
     ...(result.valid ? {} : { missing_scopes: result.missingScopes ?? [] }),
   };
+}
+
+// A cached record answers the same facts on every verify (its effective scopes are remembered per
+// record too): build them once per record, not per request. Serialized only, never changed.
+const verifiedTokens = new WeakMap<TokenRecord, { scopes: readonly string[]; view: Static<typeof VerifiedToken> }>();
+
+function verifiedTokenOf(record: TokenRecord, scopes: string[]): Static<typeof VerifiedToken> {
+  const known = verifiedTokens.get(record);
+  if (known?.scopes === scopes) return known.view;
+  const { row, ownerType } = record;
+  const view = {
+    id: row.id,
+    org_id: row.org_id,
+    owner: { type: ownerType, id: row.owner_id },
+    scopes,
+    kind: row.kind,
+    // A rotated-away token in its grace period ends when the grace ends.
+    expires_at: iso(effectiveEnd(statusFieldsOf(row))),
+    impersonation: row.impersonation === 1,
+    created_by: { id: row.created_by },
+  };
+  verifiedTokens.set(record, { scopes, view });
+  return view;
 }
 
 const verify: RoutePlugin = async (app, { ctx }) => {
