@@ -4,6 +4,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { ServiceContext } from '../services/context.js';
+import { registerAuth } from './auth.js';
 import { registerErrorHandling } from './problem.js';
 import { validatorCompiler } from './validation.js';
 import { ProblemSchema } from './schemas/common.js';
@@ -37,6 +38,7 @@ export async function buildApp(ctx: ServiceContext, options: AppOptions = {}): P
 
   app.setValidatorCompiler(validatorCompiler);
   registerErrorHandling(app);
+  registerAuth(app, ctx);
   for (const schema of [ProblemSchema, TokenSchema, UserSchema, AuditEventSchema]) app.addSchema(schema);
   await app.register(cookie);
   await app.register(swagger, {

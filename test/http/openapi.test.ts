@@ -1,7 +1,6 @@
-import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isPortalRoute } from '../../src/http/routes/portal.js';
 import { json, startTestApp, type TestApp } from '../harness.js';
+import { isServedElsewhere, openApiPath, registeredRoutes } from './route-table.js';
 
 type Operation = { responses?: Record<string, unknown>; security?: Record<string, string[]>[] };
 type OpenApiDocument = {
@@ -11,34 +10,6 @@ type OpenApiDocument = {
 };
 
 const DOCUMENTED_METHODS = new Set(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']);
-
-/**
- * Every route the app serves, read from Fastify's own route tree, so routes added later are
- * covered without touching this test. Each printed line is a path segment appended to its parent's.
- */
-function registeredRoutes(app: FastifyInstance): { path: string; method: string }[] {
-  const routes: { path: string; method: string }[] = [];
-  const pathAtDepth: string[] = [];
-  for (const line of app.printRoutes({ commonPrefix: false }).split('\n')) {
-    const match = /^((?:│ {3}| {4})*)(?:├── |└── )(.*?)(?: \(([A-Z, ]+)\))?$/.exec(line);
-    if (!match) {
-      if (line.includes('── ')) throw new Error(`unreadable route tree line: ${line}`);
-      continue;
-    }
-    const depth = match[1]!.length / 4;
-    const path = (depth > 0 ? pathAtDepth[depth - 1]! : '') + match[2]!;
-    pathAtDepth[depth] = path;
-    for (const method of match[3]?.split(', ') ?? []) routes.push({ path, method });
-  }
-  return routes;
-}
-
-/** Fastify's `/orgs/:org` (with an optional regex) is OpenAPI's `/orgs/{org}`. */
-function openApiPath(path: string): string {
-  return path.replace(/:(\w+)(\([^)]*\))?/g, '{$1}').replace(/\*/g, '{*}');
-}
-
-const isExcluded = (path: string) => path === '/docs' || path.startsWith('/docs/') || path === '/openapi.json' || isPortalRoute(path);
 
 let t: TestApp;
 let doc: OpenApiDocument;
@@ -61,7 +32,7 @@ describe('GET /openapi.json', () => {
   });
 
   it('documents every route the app serves, method by method', () => {
-    const routes = registeredRoutes(t.app).filter((r) => DOCUMENTED_METHODS.has(r.method) && !isExcluded(r.path));
+    const routes = registeredRoutes(t.app).filter((r) => DOCUMENTED_METHODS.has(r.method) && !isServedElsewhere(r.path));
     expect(routes.map((r) => r.path)).toContain('/api/v1/me');
     const missing = routes.filter((r) => doc.paths[openApiPath(r.path)]?.[r.method.toLowerCase()] === undefined);
     expect(missing, 'routes missing from /openapi.json (schema.hide?)').toEqual([]);

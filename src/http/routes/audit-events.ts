@@ -3,7 +3,6 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type, type Static } from 'typebox';
 import { exportAuditLog, listAuditLog, type AuditLogScope } from '../../services/audit-log.js';
 import type { ServiceContext } from '../../services/context.js';
-import { authenticate } from '../auth.js';
 import { managementSecurity, OrgParams, Page, PageQuery } from '../schemas/common.js';
 import type { RoutePlugin } from './index.js';
 
@@ -61,13 +60,12 @@ async function answer(
   orgId: AuditLogScope,
   query: Static<typeof AuditEventsQuery>,
 ) {
-  const caller = await authenticate(ctx, request);
   const { format = 'json', limit = 50, cursor, ...filters } = query;
   if (format === 'json') {
-    const page = await listAuditLog(ctx, caller, orgId, { ...filters, cursor, limit });
+    const page = await listAuditLog(ctx, request.caller, orgId, { ...filters, cursor, limit });
     return { data: page.items, next_cursor: page.nextCursor };
   }
-  const file = await exportAuditLog(ctx, caller, orgId, filters, format);
+  const file = await exportAuditLog(ctx, request.caller, orgId, filters, format);
   return reply
     .type(file.contentType)
     .header('content-disposition', `attachment; filename="${file.filename}"`)
@@ -81,6 +79,7 @@ const auditEvents: RoutePlugin = async (app, { ctx }) => {
     {
       // HEAD would run the export (and audit it) without sending a file.
       exposeHeadRoute: false,
+      config: { auth: 'caller' },
       schema: {
         tags: ['audit'],
         summary: "The org's audit log, newest first; filterable, paginated, exportable as CSV or NDJSON",
@@ -98,6 +97,7 @@ const auditEvents: RoutePlugin = async (app, { ctx }) => {
     '/audit-events',
     {
       exposeHeadRoute: false,
+      config: { auth: 'caller' },
       schema: {
         tags: ['audit'],
         summary: "The deployment's own audit log (sign-ins, users, verifiers): site admins only",

@@ -2,7 +2,6 @@ import { Type } from 'typebox';
 import { PERMISSIONS } from '../../core/permissions.js';
 import { describeCaller } from '../../services/me.js';
 import { toTokenView } from '../../services/token-view.js';
-import { authenticate } from '../auth.js';
 import { managementSecurity } from '../schemas/common.js';
 import { userView } from '../schemas/user.js';
 import type { RoutePlugin } from './index.js';
@@ -25,6 +24,7 @@ const me: RoutePlugin = async (app, { ctx }) => {
   app.get(
     '/me',
     {
+      config: { auth: 'caller' },
       schema: {
         tags: ['session'],
         summary: 'Who am I: the user, the token used (if any), my orgs and permissions',
@@ -33,8 +33,7 @@ const me: RoutePlugin = async (app, { ctx }) => {
       },
     },
     async (request) => {
-      const caller = await authenticate(ctx, request);
-      const described = await describeCaller(ctx, caller);
+      const described = await describeCaller(ctx, request.caller);
       const now = ctx.clock.now();
       return {
         user: userView(described.user),
@@ -42,7 +41,7 @@ const me: RoutePlugin = async (app, { ctx }) => {
           ? toTokenView(described.token, {
               nowMs: now,
               warningWindowDays: described.warningWindowDays,
-              ownerType: caller.user.type,
+              ownerType: request.caller.user.type,
               pendingUsage: ctx.usage.peek(described.token.id),
             })
           : null,

@@ -1,6 +1,5 @@
 import { Type } from 'typebox';
 import { createImpersonationToken } from '../../services/tokens.js';
-import { authenticate } from '../auth.js';
 import { managementSecurity, OrgParams, problemResponses } from '../schemas/common.js';
 import { TokenWithSecretSchema } from '../schemas/token.js';
 import type { RoutePlugin } from './index.js';
@@ -17,6 +16,7 @@ const memberTokens: RoutePlugin = async (app, { ctx }) => {
   app.post(
     '/orgs/:org/members/:user/tokens',
     {
+      config: { auth: 'caller' },
       schema: {
         tags: ['tokens'],
         summary: 'Create an impersonation token on behalf of a member (tokens.impersonate)',
@@ -29,9 +29,8 @@ const memberTokens: RoutePlugin = async (app, { ctx }) => {
       },
     },
     async (request, reply) => {
-      const caller = await authenticate(ctx, request);
       const { org, user } = request.params;
-      return reply.status(201).send(await createImpersonationToken(ctx, caller, org, user, tokenRequestFrom(request.body)));
+      return reply.status(201).send(await createImpersonationToken(ctx, request.caller, org, user, tokenRequestFrom(request.body)));
     },
   );
 };

@@ -1,6 +1,5 @@
 import { Type } from 'typebox';
 import { addMember, changeMemberRole, listMembers, removeMember } from '../../services/members.js';
-import { authenticate } from '../auth.js';
 import { managementSecurity, OrgParams, Page, PageQuery, problemResponses } from '../schemas/common.js';
 import { MembershipSchema, membershipView } from '../schemas/member.js';
 import type { RoutePlugin } from './index.js';
@@ -26,6 +25,7 @@ const members: RoutePlugin = async (app, { ctx }) => {
   app.get(
     '/orgs/:org/members',
     {
+      config: { auth: 'caller' },
       schema: {
         tags: ['members'],
         summary: 'List the members (members.manage, tokens.manage or tokens.impersonate)',
@@ -37,8 +37,7 @@ const members: RoutePlugin = async (app, { ctx }) => {
       },
     },
     async (request) => {
-      const caller = await authenticate(ctx, request);
-      const page = await listMembers(ctx, caller, request.params.org, { limit: request.query.limit ?? 50, cursor: request.query.cursor });
+      const page = await listMembers(ctx, request.caller, request.params.org, { limit: request.query.limit ?? 50, cursor: request.query.cursor });
       return { data: page.items.map(membershipView), next_cursor: page.nextCursor };
     },
   );
@@ -46,6 +45,7 @@ const members: RoutePlugin = async (app, { ctx }) => {
   app.post(
     '/orgs/:org/members',
     {
+      config: { auth: 'caller' },
       schema: {
         tags: ['members'],
         summary: 'Add an existing user to the org with a role (members.manage)',
@@ -59,9 +59,8 @@ const members: RoutePlugin = async (app, { ctx }) => {
       },
     },
     async (request, reply) => {
-      const caller = await authenticate(ctx, request);
       const { user_id, email, role } = request.body;
-      const member = await addMember(ctx, caller, request.params.org, { userId: user_id, email, role });
+      const member = await addMember(ctx, request.caller, request.params.org, { userId: user_id, email, role });
       return reply.status(201).send(membershipView(member));
     },
   );
@@ -69,6 +68,7 @@ const members: RoutePlugin = async (app, { ctx }) => {
   app.patch(
     '/orgs/:org/members/:user',
     {
+      config: { auth: 'caller' },
       schema: {
         tags: ['members'],
         summary: "Change a member's role (members.manage)",
@@ -80,8 +80,7 @@ const members: RoutePlugin = async (app, { ctx }) => {
       },
     },
     async (request) => {
-      const caller = await authenticate(ctx, request);
-      const member = await changeMemberRole(ctx, caller, request.params.org, request.params.user, request.body.role);
+      const member = await changeMemberRole(ctx, request.caller, request.params.org, request.params.user, request.body.role);
       return membershipView(member);
     },
   );
@@ -89,6 +88,7 @@ const members: RoutePlugin = async (app, { ctx }) => {
   app.delete(
     '/orgs/:org/members/:user',
     {
+      config: { auth: 'caller' },
       schema: {
         tags: ['members'],
         summary: 'Remove a member (members.manage); all their tokens in the org are disabled',
@@ -99,8 +99,7 @@ const members: RoutePlugin = async (app, { ctx }) => {
       },
     },
     async (request, reply) => {
-      const caller = await authenticate(ctx, request);
-      await removeMember(ctx, caller, request.params.org, request.params.user);
+      await removeMember(ctx, request.caller, request.params.org, request.params.user);
       return reply.status(204).send(null);
     },
   );

@@ -1,6 +1,5 @@
 import { Type } from 'typebox';
 import { createOrg, getOrg, listMyOrgs, updateOrg } from '../../services/orgs.js';
-import { authenticate } from '../auth.js';
 import { managementSecurity, OrgParams, Page, PageQuery, problemResponses } from '../schemas/common.js';
 import { EntitlementName, OrgSchema, orgView, TokenPolicyFields } from '../schemas/org.js';
 import type { RoutePlugin } from './index.js';
@@ -32,6 +31,7 @@ const orgs: RoutePlugin = async (app, { ctx }) => {
   app.get(
     '/orgs',
     {
+      config: { auth: 'caller' },
       schema: {
         tags: ['orgs'],
         summary: 'List my orgs (a site admin sees every org), oldest first',
@@ -41,8 +41,7 @@ const orgs: RoutePlugin = async (app, { ctx }) => {
       },
     },
     async (request) => {
-      const caller = await authenticate(ctx, request);
-      const page = await listMyOrgs(ctx, caller, { limit: request.query.limit ?? 50, cursor: request.query.cursor });
+      const page = await listMyOrgs(ctx, request.caller, { limit: request.query.limit ?? 50, cursor: request.query.cursor });
       return { data: page.items.map((o) => orgView(o, ctx.config)), next_cursor: page.nextCursor };
     },
   );
@@ -50,6 +49,7 @@ const orgs: RoutePlugin = async (app, { ctx }) => {
   app.post(
     '/orgs',
     {
+      config: { auth: 'caller' },
       schema: {
         tags: ['orgs'],
         summary: 'Create an org (site admin)',
@@ -60,9 +60,8 @@ const orgs: RoutePlugin = async (app, { ctx }) => {
       },
     },
     async (request, reply) => {
-      const caller = await authenticate(ctx, request);
       const { name, slug, plan, features, owner_email } = request.body;
-      const org = await createOrg(ctx, caller, { name, slug, plan, features, ownerEmail: owner_email });
+      const org = await createOrg(ctx, request.caller, { name, slug, plan, features, ownerEmail: owner_email });
       return reply.status(201).send(orgView(org, ctx.config));
     },
   );
@@ -70,6 +69,7 @@ const orgs: RoutePlugin = async (app, { ctx }) => {
   app.get(
     '/orgs/:org',
     {
+      config: { auth: 'caller' },
       schema: {
         tags: ['orgs'],
         summary: 'An org with its plan, features and token policy',
@@ -79,14 +79,14 @@ const orgs: RoutePlugin = async (app, { ctx }) => {
       },
     },
     async (request) => {
-      const caller = await authenticate(ctx, request);
-      return orgView(await getOrg(ctx, caller, request.params.org), ctx.config);
+      return orgView(await getOrg(ctx, request.caller, request.params.org), ctx.config);
     },
   );
 
   app.patch(
     '/orgs/:org',
     {
+      config: { auth: 'caller' },
       schema: {
         tags: ['orgs'],
         summary: 'Rename an org, change its token policy (org.manage), plan or features (site admin)',
@@ -98,9 +98,8 @@ const orgs: RoutePlugin = async (app, { ctx }) => {
       },
     },
     async (request) => {
-      const caller = await authenticate(ctx, request);
       const { name, plan, features, token_policy } = request.body;
-      const org = await updateOrg(ctx, caller, request.params.org, { name, plan, features, tokenPolicy: token_policy });
+      const org = await updateOrg(ctx, request.caller, request.params.org, { name, plan, features, tokenPolicy: token_policy });
       return orgView(org, ctx.config);
     },
   );

@@ -1,6 +1,5 @@
 import { Type } from 'typebox';
 import { createRole, deleteRole, listRoles, updateRole } from '../../services/roles.js';
-import { authenticate } from '../auth.js';
 import { managementSecurity, OrgParams, Page, problemResponses } from '../schemas/common.js';
 import { PermissionSchema, RoleSchema, roleView } from '../schemas/role.js';
 import type { RoutePlugin } from './index.js';
@@ -27,6 +26,7 @@ const roles: RoutePlugin = async (app, { ctx }) => {
   app.get(
     '/orgs/:org/roles',
     {
+      config: { auth: 'caller' },
       schema: {
         tags: ['roles'],
         summary: 'Built-in roles (read-only) and then custom roles (roles.manage or members.manage)',
@@ -37,8 +37,7 @@ const roles: RoutePlugin = async (app, { ctx }) => {
       },
     },
     async (request) => {
-      const caller = await authenticate(ctx, request);
-      const list = await listRoles(ctx, caller, request.params.org);
+      const list = await listRoles(ctx, request.caller, request.params.org);
       return { data: list.map(roleView), next_cursor: null };
     },
   );
@@ -46,6 +45,7 @@ const roles: RoutePlugin = async (app, { ctx }) => {
   app.post(
     '/orgs/:org/roles',
     {
+      config: { auth: 'caller' },
       schema: {
         tags: ['roles'],
         summary: 'Create a custom role (roles.manage)',
@@ -57,8 +57,7 @@ const roles: RoutePlugin = async (app, { ctx }) => {
       },
     },
     async (request, reply) => {
-      const caller = await authenticate(ctx, request);
-      const role = await createRole(ctx, caller, request.params.org, request.body);
+      const role = await createRole(ctx, request.caller, request.params.org, request.body);
       return reply.status(201).send(roleView(role));
     },
   );
@@ -66,6 +65,7 @@ const roles: RoutePlugin = async (app, { ctx }) => {
   app.patch(
     '/orgs/:org/roles/:role',
     {
+      config: { auth: 'caller' },
       schema: {
         tags: ['roles'],
         summary: 'Change a custom role (roles.manage); its holders\' tokens follow at once',
@@ -76,14 +76,14 @@ const roles: RoutePlugin = async (app, { ctx }) => {
       },
     },
     async (request) => {
-      const caller = await authenticate(ctx, request);
-      return roleView(await updateRole(ctx, caller, request.params.org, request.params.role, request.body));
+      return roleView(await updateRole(ctx, request.caller, request.params.org, request.params.role, request.body));
     },
   );
 
   app.delete(
     '/orgs/:org/roles/:role',
     {
+      config: { auth: 'caller' },
       schema: {
         tags: ['roles'],
         summary: 'Delete a custom role (roles.manage); 409 while a member holds it',
@@ -93,8 +93,7 @@ const roles: RoutePlugin = async (app, { ctx }) => {
       },
     },
     async (request, reply) => {
-      const caller = await authenticate(ctx, request);
-      await deleteRole(ctx, caller, request.params.org, request.params.role);
+      await deleteRole(ctx, request.caller, request.params.org, request.params.role);
       return reply.status(204).send(null);
     },
   );

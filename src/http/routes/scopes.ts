@@ -1,6 +1,5 @@
 import { Type } from 'typebox';
 import { orgScopes } from '../../services/orgs.js';
-import { authenticate } from '../auth.js';
 import { managementSecurity, OrgParams, Page, problemResponses } from '../schemas/common.js';
 import type { RoutePlugin } from './index.js';
 
@@ -14,6 +13,7 @@ const scopes: RoutePlugin = async (app, { ctx }) => {
   app.get(
     '/orgs/:org/scopes',
     {
+      config: { auth: 'caller' },
       schema: {
         tags: ['orgs'],
         summary: 'The scope catalog as this org may use it',
@@ -24,8 +24,7 @@ const scopes: RoutePlugin = async (app, { ctx }) => {
       },
     },
     async (request) => {
-      const caller = await authenticate(ctx, request);
-      const catalog = await orgScopes(ctx, caller, request.params.org);
+      const catalog = await orgScopes(ctx, request.caller, request.params.org);
       return {
         data: catalog.map((s) => ({ name: s.name, description: s.description, ...(s.feature ? { feature: s.feature } : {}) })),
         next_cursor: null,

@@ -1,6 +1,5 @@
 import { Type } from 'typebox';
 import { createServiceAccount, deactivateServiceAccount, listServiceAccounts } from '../../services/service-accounts.js';
-import { authenticate } from '../auth.js';
 import { managementSecurity, OrgParams, Page, PageQuery, problemResponses } from '../schemas/common.js';
 import { ServiceAccountSchema, serviceAccountView } from '../schemas/service-account.js';
 import type { RoutePlugin } from './index.js';
@@ -19,6 +18,7 @@ const serviceAccounts: RoutePlugin = async (app, { ctx }) => {
   app.post(
     '/orgs/:org/service-accounts',
     {
+      config: { auth: 'caller' },
       schema: {
         tags: ['service accounts'],
         summary: 'Create a service account that owns tokens for automations (tokens.manage)',
@@ -29,8 +29,7 @@ const serviceAccounts: RoutePlugin = async (app, { ctx }) => {
       },
     },
     async (request, reply) => {
-      const caller = await authenticate(ctx, request);
-      const account = await createServiceAccount(ctx, caller, request.params.org, request.body);
+      const account = await createServiceAccount(ctx, request.caller, request.params.org, request.body);
       return reply.status(201).send(serviceAccountView(account));
     },
   );
@@ -38,6 +37,7 @@ const serviceAccounts: RoutePlugin = async (app, { ctx }) => {
   app.get(
     '/orgs/:org/service-accounts',
     {
+      config: { auth: 'caller' },
       schema: {
         tags: ['service accounts'],
         summary: "The org's service accounts, newest first (tokens.manage)",
@@ -48,8 +48,7 @@ const serviceAccounts: RoutePlugin = async (app, { ctx }) => {
       },
     },
     async (request) => {
-      const caller = await authenticate(ctx, request);
-      const page = await listServiceAccounts(ctx, caller, request.params.org, { limit: request.query.limit ?? 50, cursor: request.query.cursor });
+      const page = await listServiceAccounts(ctx, request.caller, request.params.org, { limit: request.query.limit ?? 50, cursor: request.query.cursor });
       return { data: page.items.map(serviceAccountView), next_cursor: page.nextCursor };
     },
   );
@@ -57,6 +56,7 @@ const serviceAccounts: RoutePlugin = async (app, { ctx }) => {
   app.delete(
     '/orgs/:org/service-accounts/:id',
     {
+      config: { auth: 'caller' },
       schema: {
         tags: ['service accounts'],
         summary: 'Deactivate a service account and disable all its tokens (tokens.manage)',
@@ -67,8 +67,7 @@ const serviceAccounts: RoutePlugin = async (app, { ctx }) => {
       },
     },
     async (request, reply) => {
-      const caller = await authenticate(ctx, request);
-      await deactivateServiceAccount(ctx, caller, request.params.org, request.params.id);
+      await deactivateServiceAccount(ctx, request.caller, request.params.org, request.params.id);
       return reply.status(204).send(null);
     },
   );

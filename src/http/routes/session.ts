@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import { authenticate, clearSessionCookies, requestMeta, SESSION_COOKIE, setSessionCookies } from '../auth.js';
+import { clearSessionCookies, requestMeta, SESSION_COOKIE, setSessionCookies } from '../auth.js';
 import { signIn, signOut } from '../../services/sessions.js';
 import { userView } from '../schemas/user.js';
 import type { RoutePlugin } from './index.js';
@@ -34,6 +34,7 @@ const session: RoutePlugin = async (app, { ctx }) => {
   app.delete(
     '/session',
     {
+      config: { auth: 'caller' },
       schema: {
         tags: ['session'],
         summary: 'Sign out',
@@ -42,7 +43,6 @@ const session: RoutePlugin = async (app, { ctx }) => {
       },
     },
     async (request, reply) => {
-      await authenticate(ctx, request);
       const secret = request.cookies[SESSION_COOKIE];
       if (secret) await signOut(ctx, secret);
       clearSessionCookies(reply);

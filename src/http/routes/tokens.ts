@@ -12,7 +12,6 @@ import {
   revokeToken,
   type TokenRequest,
 } from '../../services/tokens.js';
-import { authenticate } from '../auth.js';
 import { managementSecurity, OrgParams, Page, PageQuery, problemResponses } from '../schemas/common.js';
 import { TokenWithSecretSchema } from '../schemas/token.js';
 import type { RoutePlugin } from './index.js';
@@ -98,6 +97,7 @@ const tokens: RoutePlugin = async (app, { ctx }) => {
   app.post(
     '/orgs/:org/tokens',
     {
+      config: { auth: 'caller' },
       schema: {
         tags: ['tokens'],
         summary: 'Create a token; the secret is in this response only',
@@ -108,8 +108,7 @@ const tokens: RoutePlugin = async (app, { ctx }) => {
       },
     },
     async (request, reply) => {
-      const caller = await authenticate(ctx, request);
-      const issued = await createToken(ctx, caller, request.params.org, {
+      const issued = await createToken(ctx, request.caller, request.params.org, {
         ...tokenRequestFrom(request.body),
         ownerId: request.body.owner_id,
       });
@@ -120,6 +119,7 @@ const tokens: RoutePlugin = async (app, { ctx }) => {
   app.get(
     '/orgs/:org/tokens',
     {
+      config: { auth: 'caller' },
       schema: {
         tags: ['tokens'],
         summary: 'List tokens (metadata only)',
@@ -130,9 +130,8 @@ const tokens: RoutePlugin = async (app, { ctx }) => {
       },
     },
     async (request) => {
-      const caller = await authenticate(ctx, request);
       const { owner, status, kind, q, expiring, limit, cursor } = request.query;
-      const page = await listTokens(ctx, caller, request.params.org, {
+      const page = await listTokens(ctx, request.caller, request.params.org, {
         owner: owner ?? 'me',
         status,
         kind,
@@ -148,6 +147,7 @@ const tokens: RoutePlugin = async (app, { ctx }) => {
   app.get(
     '/orgs/:org/tokens/:id',
     {
+      config: { auth: 'caller' },
       schema: {
         tags: ['tokens'],
         summary: 'One token (metadata only)',
@@ -157,14 +157,14 @@ const tokens: RoutePlugin = async (app, { ctx }) => {
       },
     },
     async (request) => {
-      const caller = await authenticate(ctx, request);
-      return getToken(ctx, caller, request.params.org, request.params.id);
+      return getToken(ctx, request.caller, request.params.org, request.params.id);
     },
   );
 
   app.patch(
     '/orgs/:org/tokens/:id',
     {
+      config: { auth: 'caller' },
       schema: {
         tags: ['tokens'],
         summary: 'Rename a token or edit its description',
@@ -176,8 +176,7 @@ const tokens: RoutePlugin = async (app, { ctx }) => {
       },
     },
     async (request) => {
-      const caller = await authenticate(ctx, request);
-      return renameToken(ctx, caller, request.params.org, request.params.id, request.body);
+      return renameToken(ctx, request.caller, request.params.org, request.params.id, request.body);
     },
   );
 
@@ -190,6 +189,7 @@ const tokens: RoutePlugin = async (app, { ctx }) => {
     app.post(
       `/orgs/:org/tokens/:id/${path}`,
       {
+        config: { auth: 'caller' },
         schema: {
           tags: ['tokens'],
           summary,
@@ -199,8 +199,7 @@ const tokens: RoutePlugin = async (app, { ctx }) => {
         },
       },
       async (request) => {
-        const caller = await authenticate(ctx, request);
-        return use(ctx, caller, request.params.org, request.params.id);
+        return use(ctx, request.caller, request.params.org, request.params.id);
       },
     );
   }
@@ -208,6 +207,7 @@ const tokens: RoutePlugin = async (app, { ctx }) => {
   app.post(
     '/orgs/:org/tokens/:id/rotate',
     {
+      config: { auth: 'caller' },
       schema: {
         tags: ['tokens'],
         summary: 'Rotate a token: a successor with the same name, scopes, kind and owner',
@@ -220,9 +220,8 @@ const tokens: RoutePlugin = async (app, { ctx }) => {
       preValidation: defaultEmptyBody,
     },
     async (request, reply) => {
-      const caller = await authenticate(ctx, request);
       const grace = request.body.grace_period_seconds ?? 0;
-      return reply.status(201).send(await rotateToken(ctx, caller, request.params.org, request.params.id, grace));
+      return reply.status(201).send(await rotateToken(ctx, request.caller, request.params.org, request.params.id, grace));
     },
   );
 };

@@ -1,6 +1,5 @@
 import { Type } from 'typebox';
 import { createUserAsSiteAdmin, deactivateUser, listPeople, reactivateUser } from '../../services/users.js';
-import { authenticate } from '../auth.js';
 import { managementSecurity, Page, PageQuery, problemResponses } from '../schemas/common.js';
 import { NewUserFields } from '../schemas/new-user.js';
 import { userView } from '../schemas/user.js';
@@ -19,6 +18,7 @@ const users: RoutePlugin = async (app, { ctx }) => {
   app.post(
     '/users',
     {
+      config: { auth: 'caller' },
       schema: {
         tags: ['users'],
         summary: 'Create a user who signs in with a password (site admin)',
@@ -29,9 +29,8 @@ const users: RoutePlugin = async (app, { ctx }) => {
       },
     },
     async (request, reply) => {
-      const caller = await authenticate(ctx, request);
       const { email, name, password, site_admin } = request.body;
-      const user = await createUserAsSiteAdmin(ctx, caller, { email, name, password, siteAdmin: site_admin ?? false });
+      const user = await createUserAsSiteAdmin(ctx, request.caller, { email, name, password, siteAdmin: site_admin ?? false });
       return reply.status(201).send(userView(user));
     },
   );
@@ -39,6 +38,7 @@ const users: RoutePlugin = async (app, { ctx }) => {
   app.get(
     '/users',
     {
+      config: { auth: 'caller' },
       schema: {
         tags: ['users'],
         summary: 'List people, newest first (site admin); service accounts are listed per org',
@@ -48,8 +48,7 @@ const users: RoutePlugin = async (app, { ctx }) => {
       },
     },
     async (request) => {
-      const caller = await authenticate(ctx, request);
-      const page = await listPeople(ctx, caller, { limit: request.query.limit ?? 50, cursor: request.query.cursor });
+      const page = await listPeople(ctx, request.caller, { limit: request.query.limit ?? 50, cursor: request.query.cursor });
       return { data: page.items.map(userView), next_cursor: page.nextCursor };
     },
   );
@@ -57,6 +56,7 @@ const users: RoutePlugin = async (app, { ctx }) => {
   app.post(
     '/users/:user/deactivate',
     {
+      config: { auth: 'caller' },
       schema: {
         tags: ['users'],
         summary: 'Deactivate a user (site admin): their tokens in every org are disabled and their sessions end',
@@ -67,14 +67,14 @@ const users: RoutePlugin = async (app, { ctx }) => {
       },
     },
     async (request) => {
-      const caller = await authenticate(ctx, request);
-      return userView(await deactivateUser(ctx, caller, request.params.user));
+      return userView(await deactivateUser(ctx, request.caller, request.params.user));
     },
   );
 
   app.post(
     '/users/:user/reactivate',
     {
+      config: { auth: 'caller' },
       schema: {
         tags: ['users'],
         summary: 'Reactivate a user (site admin); their tokens stay disabled until enabled one by one',
@@ -84,8 +84,7 @@ const users: RoutePlugin = async (app, { ctx }) => {
       },
     },
     async (request) => {
-      const caller = await authenticate(ctx, request);
-      return userView(await reactivateUser(ctx, caller, request.params.user));
+      return userView(await reactivateUser(ctx, request.caller, request.params.user));
     },
   );
 };

@@ -1,7 +1,6 @@
 import { Type } from 'typebox';
 import type { VerifierRow } from '../../store/schema.js';
 import { createVerifier, listVerifiers, revokeVerifier } from '../../services/verifiers.js';
-import { authenticate } from '../auth.js';
 import { iso, isoRequired, managementSecurity, NullableTimestamp, Page, PageQuery, problemResponses, Timestamp } from '../schemas/common.js';
 import type { RoutePlugin } from './index.js';
 
@@ -36,6 +35,7 @@ const verifiers: RoutePlugin = async (app, { ctx }) => {
   app.post(
     '/verifiers',
     {
+      config: { auth: 'caller' },
       schema: {
         tags: ['verify'],
         summary: 'Create a verifier credential for a resource server (site admin)',
@@ -49,8 +49,7 @@ const verifiers: RoutePlugin = async (app, { ctx }) => {
       },
     },
     async (request, reply) => {
-      const caller = await authenticate(ctx, request);
-      const { verifier, secret } = await createVerifier(ctx, caller, request.body);
+      const { verifier, secret } = await createVerifier(ctx, request.caller, request.body);
       return reply.status(201).send({ verifier: verifierView(verifier), secret });
     },
   );
@@ -58,6 +57,7 @@ const verifiers: RoutePlugin = async (app, { ctx }) => {
   app.get(
     '/verifiers',
     {
+      config: { auth: 'caller' },
       schema: {
         tags: ['verify'],
         summary: 'List verifier credentials, newest first (site admin)',
@@ -67,8 +67,7 @@ const verifiers: RoutePlugin = async (app, { ctx }) => {
       },
     },
     async (request) => {
-      const caller = await authenticate(ctx, request);
-      const page = await listVerifiers(ctx, caller, { cursor: request.query.cursor, limit: request.query.limit ?? 50 });
+      const page = await listVerifiers(ctx, request.caller, { cursor: request.query.cursor, limit: request.query.limit ?? 50 });
       return { data: page.items.map(verifierView), next_cursor: page.nextCursor };
     },
   );
@@ -76,6 +75,7 @@ const verifiers: RoutePlugin = async (app, { ctx }) => {
   app.delete(
     '/verifiers/:id',
     {
+      config: { auth: 'caller' },
       schema: {
         tags: ['verify'],
         summary: 'Revoke a verifier credential (site admin)',
@@ -85,8 +85,7 @@ const verifiers: RoutePlugin = async (app, { ctx }) => {
       },
     },
     async (request, reply) => {
-      const caller = await authenticate(ctx, request);
-      await revokeVerifier(ctx, caller, request.params.id);
+      await revokeVerifier(ctx, request.caller, request.params.id);
       return reply.status(204).send(null);
     },
   );

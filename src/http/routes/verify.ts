@@ -1,14 +1,9 @@
-import type { FastifyRequest } from 'fastify';
 import { Type, type Static } from 'typebox';
-import { readCredential } from '../../core/credentials.js';
-import { InvalidRequest, InvalidToken, Unauthenticated } from '../../core/errors.js';
 import { effectiveEnd } from '../../core/token-status.js';
-import type { ServiceContext } from '../../services/context.js';
 import { statusFieldsOf } from '../../services/token-view.js';
 import type { TokenRecord } from '../../services/token-cache.js';
 import type { VerifyCode, VerifyResult } from '../../services/verification.js';
-import { authenticateVerifier, verifyPresentedToken } from '../../services/verifiers.js';
-import type { VerifierRow } from '../../store/schema.js';
+import { verifyPresentedToken } from '../../services/verifiers.js';
 import { requestMeta } from '../auth.js';
 import { iso } from '../schemas/common.js';
 import type { RoutePlugin } from './index.js';
@@ -69,21 +64,6 @@ const VerifyResponse = Type.Object({
   missing_scopes: Type.Optional(Type.Array(Type.String())),
 });
 
-/** The verifier credential from `Authorization: Bearer`; sessions and access tokens are refused. */
-async function authenticateVerifierRequest(ctx: ServiceContext, request: FastifyRequest): Promise<VerifierRow> {
-  const credential = readCredential(request.raw.rawHeaders);
-  switch (credential.kind) {
-    case 'invalid':
-      throw new InvalidRequest(credential.reason);
-    case 'none':
-      throw new Unauthenticated('A verifier credential is required.');
-    case 'x-api-key':
-      throw new InvalidToken('Present the verifier credential as Authorization: Bearer.');
-    case 'bearer':
-      return authenticateVerifier(ctx, credential.token);
-  }
-}
-
 /**
  * The answer about a token: its facts only while it is in force (valid, or valid but short of a
  * scope), so a resource server learns nothing about tokens that no longer work.
@@ -126,6 +106,7 @@ const verify: RoutePlugin = async (app, { ctx }) => {
   app.post(
     '/verify',
     {
+      config: { auth: 'verifier' },
       schema: {
         tags: ['verify'],
         summary: 'Verify a token for a resource server',
@@ -138,7 +119,6 @@ const verify: RoutePlugin = async (app, { ctx }) => {
       },
     },
     async (request) => {
-      await authenticateVerifierRequest(ctx, request);
       const result = await verifyPresentedToken(ctx, request.body, requestMeta(request));
       return verifyView(result);
     },

@@ -57,6 +57,16 @@ describe('POST /api/v1/tokens/self/rotate', () => {
     expect(list.data.map((d: { status: string }) => d.status)).toEqual(['revoked', 'revoked', 'revoked']);
   });
 
+  it('notices a reused token before it looks at the body', async () => {
+    const { org, member } = await seedOrg(t.app, t.ctx);
+    const old = await makeToken(t.ctx, org, member.user);
+    expect((await selfRotate(bearer(old.secret), { grace_period_seconds: 0 })).statusCode).toBe(201);
+    const reuse = await selfRotate(bearer(old.secret), { grace_period_seconds: 'soon' });
+    expect(reuse.statusCode).toBe(401);
+    expect(json(reuse).code).toBe('invalid_token');
+    expect((await auditRows(t)).filter((e) => e.action === 'token.reuse_detected')).toHaveLength(1);
+  });
+
   it('answers 409 to a token inside its grace period, which was already rotated', async () => {
     const { org, member } = await seedOrg(t.app, t.ctx);
     const old = await makeToken(t.ctx, org, member.user);
