@@ -1,10 +1,12 @@
 /**
  * The wire shapes of the management API (DESIGN §4), as the portal reads them. The domain types
- * come from the server's pure `src/core` modules, type-only, so nothing of the server is bundled
- * and no Node types enter the portal's type check. The wire objects stay declared here: the
- * server's (`TokenView`, `AuditEventView`) live in service modules whose imports reach the store
- * and Node.
+ * come from the server's pure `src/core` modules and the token object from its response schema,
+ * type-only, so nothing of the server is bundled and no Node types enter the portal's type
+ * check. The other wire objects stay declared here: the server's (`AuditEventView`, …) live in
+ * service modules whose imports reach the store and Node.
  */
+import type { Static } from 'typebox';
+import type { TokenSchema } from '../../src/http/schemas/token.js';
 import type { Permission } from '../../src/core/permissions.js';
 import type { TokenKind, TokenPolicy } from '../../src/core/policy.js';
 import type { TokenStatus } from '../../src/core/token-status.js';
@@ -41,29 +43,8 @@ export type MyOrg = { id: string; name: string; slug: string; role: string; perm
 
 export type Me = { user: User; token: Token | null; orgs: MyOrg[] };
 
-export type Token = {
-  id: string;
-  org_id: string;
-  name: string;
-  description: string | null;
-  kind: TokenKind;
-  scopes: string[];
-  hint: string;
-  owner: { type: 'user' | 'service_account'; id: string };
-  created_by: { id: string };
-  impersonation: boolean;
-  created_at: string;
-  expires_at: string | null;
-  last_used_at: string | null;
-  last_used_ip: string | null;
-  status: TokenStatus;
-  expiring_soon: boolean;
-  revoked_at: string | null;
-  disabled_reason: string | null;
-  ip_allowlist: string[];
-  rotated_from: string | null;
-  replaced_by: string | null;
-};
+/** The wire token object, from the server's own response schema: one definition for both sides. */
+export type Token = Static<typeof TokenSchema>;
 
 export type TokenWithSecret = { token: Token; secret: string };
 
