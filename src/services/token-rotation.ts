@@ -5,7 +5,7 @@ import { looksLikeJwt, parseApiKey } from '../core/token-format.js';
 import { digestSecret, sameDigest } from '../core/token-hash.js';
 import type { TokenRow } from '../store/schema.js';
 import type { Executor } from '../store/db.js';
-import { findTokenByDigest, rotationChain, updateToken } from '../store/tokens.js';
+import { findTokenByDigest, markReplaced, rotationChain, updateToken } from '../store/tokens.js';
 import { findUserById } from '../store/users.js';
 import { hasPermission, orgAccess, requireScope, type Caller, type OrgAccess, type RequestMeta } from './access.js';
 import { actorOf, recordAudit } from './audit.js';
@@ -142,11 +142,9 @@ async function rotate(ctx: ServiceContext, access: OrgAccess, tokenId: string, g
       },
       now,
     );
-    await updateToken(trx, old.id, {
-      replaced_by: successor.row.id,
-      revoked_at: now + gracePeriodSeconds * 1000,
-      revoked_reason: 'rotated',
-    });
+    const won = await markReplaced(trx, old.id, { replacedBy: successor.row.id, revokedAt: now + gracePeriodSeconds * 1000 });
+    // Rolls back the successor too: a concurrent rotation got there first.
+    if (!won) throw new Conflict('This token was already rotated.');
     await recordAudit(
       trx,
       actorOf(caller),

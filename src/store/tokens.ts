@@ -217,3 +217,21 @@ export async function claimNotification(
     .executeTakeFirst();
   return Number(result.numUpdatedRows) === 1;
 }
+
+/**
+ * Marks a token as replaced by its successor, only if nothing replaced it yet: true for the one
+ * rotation that wins when two race (the check before it cannot see a concurrent writer).
+ */
+export async function markReplaced(
+  db: Executor,
+  id: string,
+  change: { replacedBy: string; revokedAt: number },
+): Promise<boolean> {
+  const result = await db
+    .updateTable('tokens')
+    .set({ replaced_by: change.replacedBy, revoked_at: change.revokedAt, revoked_reason: 'rotated' })
+    .where('id', '=', id)
+    .where('replaced_by', 'is', null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}

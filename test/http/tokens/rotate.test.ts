@@ -202,3 +202,19 @@ describe('POST /api/v1/orgs/{org}/tokens/{id}/rotate', () => {
     expect(response.statusCode).toBe(201);
   });
 });
+
+describe('POST /api/v1/orgs/{org}/tokens/{id}/rotate, raced', () => {
+  // SQLite serializes the two transactions; the conditional update in markReplaced is what keeps
+  // this true where they truly overlap (PostgreSQL).
+  it('lets one of two concurrent rotations win; the other is a 409 and leaves no successor', async () => {
+    const { org, member } = await seedOrg(t.app, t.ctx);
+    const old = await createdToken(t, member.headers, org.id, NEW_TOKEN);
+    const [a, b] = await Promise.all([
+      tokenAction(t, member.headers, org.id, old.id, 'rotate', { grace_period_seconds: 0 }),
+      tokenAction(t, member.headers, org.id, old.id, 'rotate', { grace_period_seconds: 0 }),
+    ]);
+    expect([a!.statusCode, b!.statusCode].sort()).toEqual([201, 409]);
+    const successors = await t.ctx.db.selectFrom('tokens').select('id').where('rotated_from', '=', old.id).execute();
+    expect(successors).toHaveLength(1);
+  });
+});
