@@ -1,3 +1,4 @@
+import { isoRequired } from '../core/time.js';
 import { ValidationFailed } from '../core/errors.js';
 import { listAuditEvents, type AuditFilter } from '../store/audit.js';
 import type { AuditEventRow } from '../store/schema.js';
@@ -30,7 +31,7 @@ export function auditEventView(row: AuditEventRow): AuditEventView {
     target: row.target_type !== null && row.target_id !== null ? { type: row.target_type, id: row.target_id } : null,
     ip: row.ip,
     user_agent: row.user_agent,
-    created_at: new Date(Number(row.created_at)).toISOString(),
+    created_at: isoRequired(row.created_at),
     details: JSON.parse(row.details) as Record<string, unknown>,
   };
 }
@@ -179,7 +180,7 @@ async function* csvChunks(pages: AsyncIterable<AuditEventRow[]>): AsyncGenerator
       .map((row) =>
         csvRecord([
           row.id,
-          new Date(Number(row.created_at)).toISOString(),
+          isoRequired(row.created_at),
           row.action,
           row.actor_type,
           row.actor_id,

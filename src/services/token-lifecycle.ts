@@ -1,3 +1,4 @@
+import { isoRequired } from '../core/time.js';
 import { DAY_MS } from '../core/policy.js';
 import type { TokenRow } from '../store/schema.js';
 import { allOrgs } from '../store/orgs.js';
@@ -49,7 +50,7 @@ async function announce(
         details: {
           name: token.name,
           owner_id: token.owner_id,
-          expires_at: new Date(expiresAt).toISOString(),
+          expires_at: isoRequired(expiresAt),
           ...(action === 'token.expiring' ? { days_left: Math.ceil((expiresAt - now) / DAY_MS) } : {}),
         },
       },

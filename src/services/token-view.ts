@@ -1,3 +1,4 @@
+import { iso, isoRequired } from '../core/time.js';
 import { effectiveEnd, isExpiringSoon, tokenStatus, type StatusFields, type TokenStatus } from '../core/token-status.js';
 import type { TokenKind } from '../core/policy.js';
 import type { TokenRow } from '../store/schema.js';
@@ -28,7 +29,6 @@ export type TokenView = {
   replaced_by: string | null;
 };
 
-const iso = (ms: number | null) => (ms === null ? null : new Date(Number(ms)).toISOString());
 const num = (value: number | null) => (value === null ? null : Number(value));
 
 /** The times a token's status is computed from (PostgreSQL hands bigints back as strings). */
@@ -57,7 +57,7 @@ export function toTokenView(
     owner: { type: options.ownerType, id: row.owner_id },
     created_by: { id: row.created_by },
     impersonation: row.impersonation === 1,
-    created_at: new Date(Number(row.created_at)).toISOString(),
+    created_at: isoRequired(row.created_at),
     // A rotated-away token ends with its grace period; clients see that as its expiry. A revoked
     // token shows the expiry it had (its revocation time is in revoked_at).
     expires_at: iso(status === 'revoked' ? fields.expiresAt : effectiveEnd(fields)),

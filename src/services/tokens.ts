@@ -1,3 +1,4 @@
+import { iso } from '../core/time.js';
 import { createHash } from 'node:crypto';
 import { Conflict, Forbidden, NotFound, PolicyViolation } from '../core/errors.js';
 import { newId } from '../core/ids.js';
@@ -157,7 +158,7 @@ async function mint(
           name,
           scopes: request.scopes,
           kind,
-          expires_at: expiresAt === null ? null : new Date(expiresAt).toISOString(),
+          expires_at: iso(expiresAt),
           hashed_token: hashedToken(issued.secret),
           ...(owner.id !== caller.user.id ? { owner_id: owner.id } : {}),
           ...(impersonation ? { impersonation: true } : {}),

@@ -1,7 +1,8 @@
 import { Type } from 'typebox';
 import type { VerifierRow } from '../../store/schema.js';
 import { createVerifier, listVerifiers, revokeVerifier } from '../../services/verifiers.js';
-import { iso, isoRequired, managementSecurity, NullableTimestamp, Page, PageQuery, problemResponses, Timestamp } from '../schemas/common.js';
+import { iso, isoRequired } from '../../core/time.js';
+import { managementSecurity, NullableTimestamp, Page, PageQuery, problemResponses, Timestamp } from '../schemas/common.js';
 import type { RoutePlugin } from './index.js';
 
 const VerifierSchema = Type.Object({

@@ -5,7 +5,7 @@ import type { TokenRecord } from '../../services/token-cache.js';
 import type { VerifyCode, VerifyResult } from '../../services/verification.js';
 import { verifyPresentedToken } from '../../services/verifiers.js';
 import { requestMeta } from '../auth.js';
-import { iso } from '../schemas/common.js';
+import { iso } from '../../core/time.js';
 import type { RoutePlugin } from './index.js';
 
 const CODES: VerifyCode[] = [

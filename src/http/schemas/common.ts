@@ -41,11 +41,3 @@ export const problemResponses = {
 
 /** The security requirement for routes a session or a `keyward:*` token may call. */
 export const managementSecurity: { [scheme: string]: string[] }[] = [{ bearerAuth: [] }, { apiKeyHeader: [] }, { sessionCookie: [] }];
-
-export function iso(ms: number | null): string | null {
-  return ms === null ? null : new Date(Number(ms)).toISOString();
-}
-
-export function isoRequired(ms: number): string {
-  return new Date(Number(ms)).toISOString();
-}

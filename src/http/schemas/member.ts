@@ -1,6 +1,7 @@
 import { Type } from 'typebox';
 import type { MemberRow } from '../../store/members.js';
-import { isoRequired, NullableString, Timestamp } from './common.js';
+import { isoRequired } from '../../core/time.js';
+import { NullableString, Timestamp } from './common.js';
 
 export const MembershipSchema = Type.Object({
   org_id: Type.String(),

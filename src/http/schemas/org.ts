@@ -3,7 +3,8 @@ import type { Config } from '../../config.js';
 import { TOKEN_KINDS } from '../../core/policy.js';
 import { tokensEnabled } from '../../services/orgs.js';
 import type { Org } from '../../store/orgs.js';
-import { isoRequired, Timestamp } from './common.js';
+import { isoRequired } from '../../core/time.js';
+import { Timestamp } from './common.js';
 
 const Kind = Type.Enum(TOKEN_KINDS);
 const Days = Type.Integer({ minimum: 1, maximum: 36_500 });

@@ -1,7 +1,8 @@
 import { Type } from 'typebox';
 import { PERMISSIONS } from '../../core/permissions.js';
 import type { Role } from '../../services/roles.js';
-import { iso, NullableString, NullableTimestamp } from './common.js';
+import { iso } from '../../core/time.js';
+import { NullableString, NullableTimestamp } from './common.js';
 
 export const PermissionSchema = Type.Enum(PERMISSIONS);
 

@@ -1,6 +1,7 @@
 import { Type } from 'typebox';
 import type { UserRow } from '../../store/schema.js';
-import { isoRequired, NullableString, Timestamp } from './common.js';
+import { isoRequired } from '../../core/time.js';
+import { NullableString, Timestamp } from './common.js';
 
 export const ServiceAccountSchema = Type.Object({
   id: Type.String({ description: 'svc_…' }),

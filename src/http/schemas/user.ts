@@ -1,6 +1,6 @@
 import { Type } from 'typebox';
 import type { UserRow } from '../../store/schema.js';
-import { isoRequired } from './common.js';
+import { isoRequired } from '../../core/time.js';
 
 export const UserSchema = Type.Object(
   {
