@@ -6,7 +6,7 @@ import type { ServiceContext } from '../src/services/context.js';
 import { insertMembership, insertOrg, insertRole } from '../src/store/orgs.js';
 import type { OrgRow, UserRow } from '../src/store/schema.js';
 import { insertUser } from '../src/store/users.js';
-import { insertToken } from '../src/store/tokens.js';
+import { issueToken } from '../src/services/tokens.js';
 import { generateApiKey, secretHint, verifierPrefix } from '../src/core/token-format.js';
 import { insertVerifier } from '../src/store/verifiers.js';
 import { digestSecret } from '../src/core/token-hash.js';
@@ -93,20 +93,23 @@ export async function signIn(app: FastifyInstance, user: UserRow): Promise<Sessi
 }
 
 /** An org with an owner, an admin and a member, each signed in. */
+/** A user, signed in: the row and the headers a browser would send. */
+export async function makeSignedInUser(
+  app: FastifyInstance,
+  ctx: ServiceContext,
+  options: Parameters<typeof makeUser>[1] = {},
+): Promise<{ user: UserRow; headers: SessionHeaders }> {
+  const user = await makeUser(ctx, options);
+  return { user, headers: await signIn(app, user) };
+}
+
 export async function seedOrg(app: FastifyInstance, ctx: ServiceContext, options: Parameters<typeof makeOrg>[1] = {}) {
   const org = await makeOrg(ctx, options);
-  const owner = await makeUser(ctx);
-  const admin = await makeUser(ctx);
-  const member = await makeUser(ctx);
-  await addMember(ctx, org, owner, 'owner');
-  await addMember(ctx, org, admin, 'admin');
-  await addMember(ctx, org, member, 'member');
-  return {
-    org,
-    owner: { user: owner, headers: await signIn(app, owner) },
-    admin: { user: admin, headers: await signIn(app, admin) },
-    member: { user: member, headers: await signIn(app, member) },
-  };
+  const [owner, admin, member] = [await makeSignedInUser(app, ctx), await makeSignedInUser(app, ctx), await makeSignedInUser(app, ctx)];
+  await addMember(ctx, org, owner.user, 'owner');
+  await addMember(ctx, org, admin.user, 'admin');
+  await addMember(ctx, org, member.user, 'member');
+  return { org, owner, admin, member };
 }
 
 /**
@@ -127,48 +130,25 @@ export async function makeToken(
   } = {},
 ): Promise<{ id: string; secret: string }> {
   const now = ctx.clock.now();
-  const id = newId('tok', now);
-  const scopes = options.scopes ?? ['devices:read'];
-  const expiresAt = options.expiresInDays === null ? null : now + (options.expiresInDays ?? 30) * 86_400_000;
-  const secret =
-    options.kind === 'jwt'
-      ? await ctx.jwtKeys.sign({
-          sub: owner.id,
-          org: org.id,
-          scope: scopes.join(' '),
-          jti: id,
-          iat: Math.floor(now / 1000),
-          ...(expiresAt !== null ? { exp: Math.floor(expiresAt / 1000) } : {}),
-          ...(options.impersonatedBy ? { act: { sub: options.impersonatedBy.id } } : {}),
-        })
-      : generateApiKey(ctx.config.tokenPrefix);
-  await insertToken(ctx.db, {
-    id,
-    org_id: org.id,
-    owner_id: owner.id,
-    created_by: options.impersonatedBy?.id ?? owner.id,
-    impersonation: options.impersonatedBy ? 1 : 0,
-    name: options.name ?? 'test token',
-    description: null,
-    kind: options.kind ?? 'api_key',
-    scopes: JSON.stringify(scopes),
-    digest: digestSecret(ctx.pepper, secret),
-    hint: secretHint(secret),
-    ip_allowlist: JSON.stringify(options.ipAllowlist ?? []),
-    created_at: now,
-    expires_at: expiresAt,
-    last_used_at: null,
-    last_used_ip: null,
-    revoked_at: null,
-    revoked_reason: null,
-    disabled_at: null,
-    disabled_reason: null,
-    rotated_from: null,
-    replaced_by: null,
-    expiring_notified_at: null,
-    expired_notified_at: null,
-  });
-  return { id, secret };
+  const { row, secret } = await issueToken(
+    ctx,
+    ctx.db,
+    {
+      orgId: org.id,
+      ownerId: owner.id,
+      createdBy: options.impersonatedBy?.id ?? owner.id,
+      impersonation: options.impersonatedBy !== undefined,
+      name: options.name ?? 'test token',
+      description: null,
+      scopes: options.scopes ?? ['devices:read'],
+      kind: options.kind ?? 'api_key',
+      ipAllowlist: options.ipAllowlist ?? [],
+      expiresAt: options.expiresInDays === null ? null : now + (options.expiresInDays ?? 30) * 86_400_000,
+      rotatedFrom: null,
+    },
+    now,
+  );
+  return { id: row.id, secret };
 }
 
 /** Inserts a verifier credential straight into the store and returns its secret. */

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { addMember, makeOrg, makeToken, makeUser, seedOrg, signIn } from '../../factories.js';
+import { addMember, makeOrg, makeSignedInUser, makeToken, makeUser, seedOrg, signIn } from '../../factories.js';
 import { json, startTestApp, type TestApp } from '../../harness.js';
 
 let t: TestApp;
@@ -8,10 +8,7 @@ beforeEach(async () => {
 });
 afterEach(() => t.close());
 
-async function siteAdmin() {
-  const user = await makeUser(t.ctx, { siteAdmin: true });
-  return { user, headers: await signIn(t.app, user) };
-}
+const siteAdmin = () => makeSignedInUser(t.app, t.ctx, { siteAdmin: true });
 
 async function auditEvents(action: string) {
   return t.ctx.db.selectFrom('audit_events').selectAll().where('action', '=', action).execute();
