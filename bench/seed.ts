@@ -3,6 +3,7 @@ import { defaultPolicy } from '../src/core/policy.js';
 import { generateApiKey, secretHint, verifierPrefix } from '../src/core/token-format.js';
 import { digestSecret } from '../src/core/token-hash.js';
 import type { ServiceContext } from '../src/services/context.js';
+import { prepareToken } from '../src/services/tokens/issue.js';
 import { insertMembership, insertOrg } from '../src/store/orgs.js';
 import { insertToken } from '../src/store/tokens.js';
 import { insertUser } from '../src/store/users.js';
@@ -21,48 +22,54 @@ export async function seedVerifyFixture(ctx: ServiceContext): Promise<VerifyFixt
     name: 'Bench Org',
     slug: 'bench',
     plan: 'enterprise',
-    features: '[]',
-    token_policy: JSON.stringify(defaultPolicy(ctx.config.policyBounds)),
-    created_at: now,
-    updated_at: now,
+    features: [],
+    tokenPolicy: defaultPolicy(ctx.config.policyBounds),
+    createdAt: now,
+    updatedAt: now,
   });
   await insertUser(ctx.db, {
     id: userId,
     type: 'user',
     email: 'bench@example.test',
     name: 'Bench',
-    password_hash: null,
+    passwordHash: null,
     status: 'active',
-    site_admin: 0,
-    org_id: null,
+    siteAdmin: false,
+    orgId: null,
     description: null,
-    created_by: null,
-    created_at: now,
+    createdBy: null,
+    createdAt: now,
+    deactivatedAt: null,
   });
-  await insertMembership(ctx.db, { org_id: orgId, user_id: userId, role: 'member', created_at: now });
-  const token = generateApiKey(ctx.config.tokenPrefix);
-  await insertToken(ctx.db, {
-    id: newId('tok', now),
-    org_id: orgId,
-    owner_id: userId,
-    created_by: userId,
-    impersonation: 0,
-    name: 'bench token',
-    kind: 'api_key',
-    scopes: JSON.stringify(scopes),
-    digest: digestSecret(ctx.pepper, token),
-    hint: secretHint(token),
-    ip_allowlist: '[]',
-    created_at: now,
-    expires_at: now + 30 * 86_400_000,
-  });
+  await insertMembership(ctx.db, { orgId, userId, role: 'member', createdAt: now });
+  const { token, secret } = await prepareToken(
+    ctx,
+    {
+      orgId,
+      ownerId: userId,
+      createdBy: userId,
+      impersonation: false,
+      name: 'bench token',
+      description: null,
+      kind: 'api_key',
+      scopes,
+      ipAllowlist: [],
+      expiresAt: now + 30 * 86_400_000,
+      rotatedFrom: null,
+    },
+    now,
+  );
+  await insertToken(ctx.db, token);
   const verifier = generateApiKey(verifierPrefix(ctx.config.tokenPrefix));
   await insertVerifier(ctx.db, {
     id: newId('vrf', now),
     name: 'bench',
     digest: digestSecret(ctx.pepper, verifier),
     hint: secretHint(verifier),
-    created_at: now,
+    createdBy: null,
+    createdAt: now,
+    lastUsedAt: null,
+    revokedAt: null,
   });
-  return { token, verifier, scopes };
+  return { token: secret, verifier, scopes };
 }

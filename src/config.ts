@@ -17,6 +17,8 @@ export type Config = {
   /** An Ed25519 private key (PEM) for JWTs from the environment; otherwise generated. */
   signingKey: string | null;
   publicUrl: string;
+  /** Whether KEYWARD_PUBLIC_URL was set: only then do documents name an absolute server URL. */
+  publicUrlGiven: boolean;
   adminEmail: string | null;
   adminPassword: string | null;
   /** Plans whose orgs may not create tokens at all. */
@@ -95,6 +97,7 @@ export function loadConfig(env: Env = process.env): Config {
     pepper: pick('pepper') ?? null,
     signingKey: pick('signingKey') ?? null,
     publicUrl,
+    publicUrlGiven: pick('publicUrl') !== undefined,
     adminEmail: pick('adminEmail') ?? null,
     adminPassword: pick('adminPassword') ?? null,
     plansWithoutTokens: stringList(file.plansWithoutTokens) ?? ['free'],

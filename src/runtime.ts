@@ -6,11 +6,14 @@ import { bootstrap, type BootstrapOutcome } from './services/bootstrap.js';
 import { defaultLimits, systemClock, type Clock, type Logger, type ServiceContext } from './services/context.js';
 import { JwtKeys } from './services/jwt-keys.js';
 import { startLifecycleSweeps } from './services/token-lifecycle.js';
+import { LocalInvalidation } from './services/invalidation.js';
+import { RejectionThrottle } from './services/rejection-throttle.js';
 import { TokenCache } from './services/token-cache.js';
 import { UsageRecorder } from './services/usage.js';
+import { VerifierCache } from './services/verifier-cache.js';
 import { migrate, openSqlite } from './store/db.js';
 import { loadOrCreatePepper, loadOrCreateSigningKeys, signingKeyFromPem } from './store/key-files.js';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 const silentLogger: Logger = { info() {}, warn() {}, error() {} };
@@ -19,20 +22,27 @@ const silentLogger: Logger = { info() {}, warn() {}, error() {} };
 export async function createContext(config: Config, options: { clock?: Clock; log?: Logger } = {}): Promise<ServiceContext> {
   const clock = options.clock ?? systemClock;
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  // The directory holds the pepper and the keys: narrowed even when it existed already.
+  chmodSync(config.dataDir, 0o700);
   const db = openSqlite(join(config.dataDir, 'keyward.db'));
   await migrate(db);
   const pepper = loadOrCreatePepper(config.dataDir, config.pepper);
   const keys = config.signingKey
     ? [signingKeyFromPem(config.signingKey, clock.now())]
     : loadOrCreateSigningKeys(config.dataDir, () => newId('key', clock.now()), clock.now());
+  const tokens = new TokenCache();
+  const verifiers = new VerifierCache();
   return {
     db,
     config,
     clock,
     pepper,
     jwtKeys: new JwtKeys(keys, config.publicUrl, config.publicUrl),
-    cache: new TokenCache(),
+    tokens,
+    verifiers,
+    invalidate: new LocalInvalidation(tokens, verifiers),
     usage: new UsageRecorder(db),
+    rejections: new RejectionThrottle(),
     log: options.log ?? silentLogger,
     limits: defaultLimits(),
   };

@@ -4,9 +4,10 @@ import { hashPassword } from '../src/core/password.js';
 import { defaultPolicy, mergePolicy, type TokenPolicy } from '../src/core/policy.js';
 import type { ServiceContext } from '../src/services/context.js';
 import { insertMembership, insertOrg, insertRole } from '../src/store/orgs.js';
-import type { OrgRow, UserRow } from '../src/store/schema.js';
+import type { Org, User } from '../src/core/model.js';
 import { insertUser } from '../src/store/users.js';
-import { issueToken } from '../src/services/tokens.js';
+import { prepareToken } from '../src/services/tokens/issue.js';
+import { insertToken } from '../src/store/tokens.js';
 import { generateApiKey, secretHint, verifierPrefix } from '../src/core/token-format.js';
 import { insertVerifier } from '../src/store/verifiers.js';
 import { digestSecret } from '../src/core/token-hash.js';
@@ -19,23 +20,23 @@ let counter = 0;
 
 export async function makeUser(
   ctx: ServiceContext,
-  options: { siteAdmin?: boolean; email?: string; name?: string; status?: UserRow['status'] } = {},
-): Promise<UserRow> {
+  options: { siteAdmin?: boolean; email?: string; name?: string; status?: User['status'] } = {},
+): Promise<User> {
   counter += 1;
   const now = ctx.clock.now();
-  const user: UserRow = {
+  const user: User = {
     id: newId('usr', now),
     type: 'user',
     email: options.email ?? `user${counter}-${Math.random().toString(36).slice(2, 8)}@example.test`,
     name: options.name ?? `User ${counter}`,
-    password_hash: await passwordHash,
+    passwordHash: await passwordHash,
     status: options.status ?? 'active',
-    site_admin: options.siteAdmin ? 1 : 0,
-    org_id: null,
+    siteAdmin: options.siteAdmin ?? false,
+    orgId: null,
     description: null,
-    created_by: null,
-    created_at: now,
-    deactivated_at: null,
+    createdBy: null,
+    createdAt: now,
+    deactivatedAt: null,
   };
   await insertUser(ctx.db, user);
   return user;
@@ -44,46 +45,39 @@ export async function makeUser(
 export async function makeOrg(
   ctx: ServiceContext,
   options: { plan?: string; features?: string[]; policy?: Partial<TokenPolicy>; name?: string } = {},
-): Promise<OrgRow> {
+): Promise<Org> {
   counter += 1;
   const now = ctx.clock.now();
   const bounds = ctx.config.policyBounds;
-  const org: OrgRow = {
+  const org: Org = {
     id: newId('org', now),
     name: options.name ?? `Org ${counter}`,
     slug: `org-${counter}-${Math.random().toString(36).slice(2, 8)}`,
     plan: options.plan ?? 'enterprise',
-    features: JSON.stringify(options.features ?? []),
-    token_policy: JSON.stringify(mergePolicy(defaultPolicy(bounds), options.policy ?? {}, bounds)),
-    created_at: now,
-    updated_at: now,
+    features: options.features ?? [],
+    tokenPolicy: mergePolicy(defaultPolicy(bounds), options.policy ?? {}, bounds),
+    createdAt: now,
+    updatedAt: now,
   };
   await insertOrg(ctx.db, org);
   return org;
 }
 
 /** Adds a user to an org with a built-in role name or a custom role id. */
-export async function addMember(ctx: ServiceContext, org: OrgRow, user: UserRow, role = 'member'): Promise<void> {
-  await insertMembership(ctx.db, { org_id: org.id, user_id: user.id, role, created_at: ctx.clock.now() });
+export async function addMember(ctx: ServiceContext, org: Org, user: User, role = 'member'): Promise<void> {
+  await insertMembership(ctx.db, { orgId: org.id, userId: user.id, role, createdAt: ctx.clock.now() });
 }
 
-export async function makeRole(ctx: ServiceContext, org: OrgRow, permissions: Permission[], name = 'custom'): Promise<string> {
+export async function makeRole(ctx: ServiceContext, org: Org, permissions: Permission[], name = 'custom'): Promise<string> {
   const id = newId('rol', ctx.clock.now());
-  await insertRole(ctx.db, {
-    id,
-    org_id: org.id,
-    name,
-    description: null,
-    permissions: JSON.stringify(permissions),
-    created_at: ctx.clock.now(),
-  });
+  await insertRole(ctx.db, { id, orgId: org.id, name, description: null, permissions, createdAt: ctx.clock.now() });
   return id;
 }
 
 export type SessionHeaders = { cookie: string; 'x-csrf-token': string };
 
 /** Signs in through the API and returns the headers a browser would send. */
-export async function signIn(app: FastifyInstance, user: UserRow): Promise<SessionHeaders> {
+export async function signIn(app: FastifyInstance, user: User): Promise<SessionHeaders> {
   const response = await app.inject({ method: 'POST', url: '/api/v1/session', payload: { email: user.email, password: PASSWORD } });
   if (response.statusCode !== 200) throw new Error(`sign-in failed: ${response.statusCode} ${response.body}`);
   const cookies = response.cookies as { name: string; value: string }[];
@@ -98,7 +92,7 @@ export async function makeSignedInUser(
   app: FastifyInstance,
   ctx: ServiceContext,
   options: Parameters<typeof makeUser>[1] = {},
-): Promise<{ user: UserRow; headers: SessionHeaders }> {
+): Promise<{ user: User; headers: SessionHeaders }> {
   const user = await makeUser(ctx, options);
   return { user, headers: await signIn(app, user) };
 }
@@ -118,21 +112,20 @@ export async function seedOrg(app: FastifyInstance, ctx: ServiceContext, options
  */
 export async function makeToken(
   ctx: ServiceContext,
-  org: OrgRow,
-  owner: UserRow,
+  org: Org,
+  owner: User,
   options: {
     scopes?: string[];
     kind?: 'api_key' | 'jwt';
     expiresInDays?: number | null;
     ipAllowlist?: string[];
-    impersonatedBy?: UserRow;
+    impersonatedBy?: User;
     name?: string;
   } = {},
 ): Promise<{ id: string; secret: string }> {
   const now = ctx.clock.now();
-  const { row, secret } = await issueToken(
+  const { token, secret } = await prepareToken(
     ctx,
-    ctx.db,
     {
       orgId: org.id,
       ownerId: owner.id,
@@ -148,7 +141,8 @@ export async function makeToken(
     },
     now,
   );
-  return { id: row.id, secret };
+  await insertToken(ctx.db, token);
+  return { id: token.id, secret };
 }
 
 /** Inserts a verifier credential straight into the store and returns its secret. */
@@ -157,26 +151,26 @@ export async function makeVerifier(ctx: ServiceContext, name = 'resource server'
   const id = newId('vrf', now);
   const secret = generateApiKey(verifierPrefix(ctx.config.tokenPrefix));
   const digest = digestSecret(ctx.pepper, secret);
-  await insertVerifier(ctx.db, { id, name, digest, hint: secretHint(secret), created_by: null, created_at: now, last_used_at: null, revoked_at: null });
+  await insertVerifier(ctx.db, { id, name, digest, hint: secretHint(secret), createdBy: null, createdAt: now, lastUsedAt: null, revokedAt: null });
   return { id, secret };
 }
 
 /** A service account of an org (a `users` row bound to the org, holding the member role there). */
-export async function makeServiceAccount(ctx: ServiceContext, org: OrgRow, name = 'deploy bot'): Promise<UserRow> {
+export async function makeServiceAccount(ctx: ServiceContext, org: Org, name = 'deploy bot'): Promise<User> {
   const now = ctx.clock.now();
-  const account: UserRow = {
+  const account: User = {
     id: newId('svc', now),
     type: 'service_account',
     email: null,
     name,
-    password_hash: null,
+    passwordHash: null,
     status: 'active',
-    site_admin: 0,
-    org_id: org.id,
+    siteAdmin: false,
+    orgId: org.id,
     description: null,
-    created_by: null,
-    created_at: now,
-    deactivated_at: null,
+    createdBy: null,
+    createdAt: now,
+    deactivatedAt: null,
   };
   await insertUser(ctx.db, account);
   await addMember(ctx, org, account, 'member');

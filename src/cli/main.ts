@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config.js';
 import { KeywardError } from '../core/errors.js';
@@ -8,12 +9,19 @@ import { registerTokenCommands } from './commands/tokens.js';
 import { registerVerifyCommand } from './commands/verify.js';
 import { CliError, out } from './output.js';
 
-/** Exit codes: 0 ok, 1 failure, 2 usage. */
+/** The same path from src/cli (tsx) and dist/cli. */
+const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+
+/**
+ * Exit codes: 0 ok, 1 failure, 2 usage. Help asked for goes to stdout; usage shown because a
+ * command was incomplete goes to stderr with exit 2.
+ */
 async function main(argv: string[]): Promise<number> {
   const program = new Command('keyward')
     .description('Issue, verify and manage API access tokens.')
+    .version(version, '-V, --version', 'print the version')
     .exitOverride()
-    .configureOutput({ writeOut: (s) => process.stderr.write(s), writeErr: (s) => process.stderr.write(s) });
+    .configureOutput({ writeOut: (s) => process.stdout.write(s), writeErr: (s) => process.stderr.write(s) });
   registerServeCommand(program);
   registerAdminCommands(program);
   registerTokenCommands(program);
@@ -23,7 +31,8 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   } catch (error) {
     if (error instanceof CommanderError) {
-      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return 0;
+      // `commander.help` with exit code 1 is a command group called without a subcommand.
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return 0;
       return 2;
     }
     if (error instanceof CliError) {

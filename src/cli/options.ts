@@ -9,3 +9,19 @@ export function wholeNumber(value: string): number {
   if (!Number.isInteger(n) || n < 0) throw new CliError(`"${value}" is not a whole number.`, 2);
   return n;
 }
+
+/**
+ * Commander parser for an expiry: a calendar date means the end of that day in UTC, since a token
+ * "valid until 2027-01-15" should work on the 15th; a date-time is taken as given.
+ */
+export function expiryDate(value: string): string {
+  const date = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
+  if (date) {
+    const [year, month, day] = [Number(date[1]), Number(date[2]), Number(date[3])];
+    const end = new Date(Date.UTC(year, month - 1, day, 23, 59, 59));
+    if (end.getUTCDate() !== day || end.getUTCMonth() !== month - 1) throw new CliError(`"${value}" is not a calendar date.`, 2);
+    return end.toISOString();
+  }
+  if (/^\d{4}-\d{2}-\d{2}T/.test(value) && !Number.isNaN(Date.parse(value))) return value;
+  throw new CliError(`"${value}" is not a date (2027-01-15) or an ISO 8601 date-time.`, 2);
+}

@@ -20,21 +20,14 @@ function normalizeEntry(entry: string): string {
   return bits === undefined ? address : `${address}/${prefix}`;
 }
 
-// Allowlists live in cached token records: compile each one once, not on every verify.
-const compiled = new WeakMap<readonly string[], BlockList>();
+/** A compiled allowlist: built once per token record, asked on every verify. */
+export type AddressMatcher = (ip: string) => boolean;
 
-/** Whether `ip` falls in the allowlist; an empty list allows every address. */
-export function ipAllowed(allowlist: readonly string[], ip: string): boolean {
-  if (allowlist.length === 0) return true;
-  let list = compiled.get(allowlist);
-  if (!list) compiled.set(allowlist, (list = compile(allowlist)));
-  const bare = ip.startsWith('::ffff:') && isIP(ip.slice(7)) === 4 ? ip.slice(7) : ip;
-  const family = bare.includes('%') ? 0 : isIP(bare);
-  if (family === 0) return false;
-  return list.check(bare, family === 6 ? 'ipv6' : 'ipv4');
-}
+const EVERY_ADDRESS: AddressMatcher = () => true;
 
-function compile(allowlist: readonly string[]): BlockList {
+/** Whether an address falls in the allowlist; an empty list allows every address. */
+export function compileAllowlist(allowlist: readonly string[]): AddressMatcher {
+  if (allowlist.length === 0) return EVERY_ADDRESS;
   const list = new BlockList();
   for (const entry of allowlist) {
     const [address = '', bits] = entry.split('/');
@@ -42,5 +35,10 @@ function compile(allowlist: readonly string[]): BlockList {
     if (bits === undefined) list.addAddress(address, type);
     else list.addSubnet(address, Number(bits), type);
   }
-  return list;
+  return (ip) => {
+    const bare = ip.startsWith('::ffff:') && isIP(ip.slice(7)) === 4 ? ip.slice(7) : ip;
+    const family = bare.includes('%') ? 0 : isIP(bare);
+    if (family === 0) return false;
+    return list.check(bare, family === 6 ? 'ipv6' : 'ipv4');
+  };
 }

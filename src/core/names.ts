@@ -7,8 +7,14 @@ const DESCRIPTION_CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009
 // A name must show something: letters, digits, symbols or punctuation, not only marks or spaces.
 const VISIBLE = /[\p{L}\p{N}\p{S}\p{P}]/u;
 
+/** The longest display name (tokens, orgs, users, service accounts, verifiers), in characters. */
+export const NAME_MAX = 100;
+/** Custom role names are shorter: they show in selects and badges. */
+export const ROLE_NAME_MAX = 50;
+export const DESCRIPTION_MAX = 1000;
+
 /** A display name: trimmed, NFC-normalized, 1..max characters, no control characters. */
-export function normalizeName(raw: string, field = 'name', max = 100): string {
+export function normalizeName(raw: string, field = 'name', max = NAME_MAX): string {
   const name = raw.normalize('NFC').trim();
   if (name.length === 0) throw new ValidationFailed(`${field} must not be empty.`, { field });
   if ([...name].length > max) throw new ValidationFailed(`${field} must be at most ${max} characters.`, { field });
@@ -18,7 +24,7 @@ export function normalizeName(raw: string, field = 'name', max = 100): string {
 }
 
 /** An optional free-text description: like a name but longer, and empty means none. */
-export function normalizeDescription(raw: string | null | undefined, max = 1000): string | null {
+export function normalizeDescription(raw: string | null | undefined, max = DESCRIPTION_MAX): string | null {
   if (raw === undefined || raw === null) return null;
   const text = raw.normalize('NFC').trim();
   if (text.length === 0) return null;

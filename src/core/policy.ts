@@ -46,6 +46,11 @@ export const DEFAULT_POLICY: TokenPolicy = {
 
 export const DAY_MS = 86_400_000;
 
+/** A rotated-away token stays valid at most this long (7 days). */
+export const MAX_GRACE_PERIOD_SECONDS = 604_800;
+/** A pipeline rotating itself usually needs a moment to store the new secret: an hour by default. */
+export const DEFAULT_SELF_GRACE_SECONDS = 3600;
+
 /** The default policy clipped to the deployment's bounds. */
 export function defaultPolicy(bounds: PolicyBounds): TokenPolicy {
   return mergePolicy(clip(DEFAULT_POLICY, bounds), {}, bounds);
@@ -78,13 +83,13 @@ export function mergePolicy(current: TokenPolicy, change: Partial<TokenPolicy>, 
     );
   }
   if (next.max_tokens_per_user > bounds.max_tokens_per_user) {
-    throw new PolicyViolation('validation_failed', `At most ${bounds.max_tokens_per_user} tokens per user are allowed.`, {
+    throw new PolicyViolation('bound_exceeded', `At most ${bounds.max_tokens_per_user} tokens per user are allowed.`, {
       field: 'max_tokens_per_user',
     });
   }
   const forbiddenKind = next.allowed_kinds.find((k) => !bounds.allowed_kinds.includes(k));
   if (forbiddenKind) {
-    throw new PolicyViolation('validation_failed', `The deployment does not allow ${forbiddenKind} tokens.`, {
+    throw new PolicyViolation('kind_not_allowed', `The deployment does not allow ${forbiddenKind} tokens.`, {
       field: 'allowed_kinds',
     });
   }
@@ -130,7 +135,7 @@ export function resolveExpiration(request: ExpirationRequest, policy: TokenPolic
     }
     if (!policy.expiration_presets_days.includes(expiresInDays)) {
       throw new PolicyViolation(
-        'validation_failed',
+        'expiration_not_allowed',
         `Choose one of the presets: ${policy.expiration_presets_days.join(', ')} days.`,
         { field: 'expires_in_days', presets: policy.expiration_presets_days },
       );
@@ -141,7 +146,7 @@ export function resolveExpiration(request: ExpirationRequest, policy: TokenPolic
     const at = Date.parse(expiresAt);
     if (Number.isNaN(at)) throw new ValidationFailed('expires_at is not a valid date.', { field: 'expires_at' });
     if (!policy.allow_custom_expiration) {
-      throw new PolicyViolation('validation_failed', 'This organization does not allow custom expiration dates.', {
+      throw new PolicyViolation('expiration_not_allowed', 'This organization does not allow custom expiration dates.', {
         field: 'expires_at',
       });
     }

@@ -1,9 +1,6 @@
-/**
- * Epoch milliseconds as ISO 8601 for the wire. `Number()` because a bigint column may come back
- * from the driver as a string.
- */
+/** Epoch milliseconds as ISO 8601 for the wire. */
 export function isoRequired(ms: number): string {
-  return new Date(Number(ms)).toISOString();
+  return new Date(ms).toISOString();
 }
 
 export function iso(ms: number | null): string | null {

@@ -1,6 +1,18 @@
 import { DAY_MS } from './policy.js';
 
-export type TokenStatus = 'active' | 'expired' | 'revoked' | 'disabled';
+export const TOKEN_STATUSES = ['active', 'expired', 'revoked', 'disabled'] as const;
+export type TokenStatus = (typeof TOKEN_STATUSES)[number];
+
+/**
+ * Why a token is disabled, which decides who may enable it again: `manual` by its owner,
+ * `administrative` by a manager, `owner_deactivated` by the system when its owner left.
+ */
+export const DISABLED_REASONS = ['manual', 'administrative', 'owner_deactivated'] as const;
+export type DisabledReason = (typeof DISABLED_REASONS)[number];
+
+/** Why a token was revoked: by hand, replaced by its successor, or with its chain on reuse. */
+export const REVOKED_REASONS = ['manual', 'rotated', 'reuse_detected'] as const;
+export type RevokedReason = (typeof REVOKED_REASONS)[number];
 
 export type StatusFields = {
   expiresAt: number | null;

@@ -1,17 +1,18 @@
 import cookie from '@fastify/cookie';
-import swagger from '@fastify/swagger';
-import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { SHARED_SCHEMAS } from '../contract/index.js';
 import type { ServiceContext } from '../services/context.js';
-import { registerAuth } from './auth.js';
+import { decorateCaller } from './auth.js';
+import { acceptEmptyJsonBodies } from './json-body.js';
+import { MethodTable } from './method-table.js';
+import { registerOpenApi } from './openapi.js';
 import { registerErrorHandling } from './problem.js';
+import api from './routes/api.js';
+import health from './routes/health.js';
+import jwks from './routes/jwks.js';
+import portal from './routes/portal.js';
 import { validatorCompiler } from './validation.js';
-import { ProblemSchema } from './schemas/common.js';
-import { TokenSchema } from './schemas/token.js';
-import { UserSchema } from './schemas/user.js';
-import { AuditEventSchema } from './schemas/audit.js';
-import { routes } from './routes/index.js';
 
 export type AppOptions = {
   /** Log level and destination (tests capture the log through a stream); false silences it. */
@@ -36,35 +37,19 @@ export async function buildApp(ctx: ServiceContext, options: AppOptions = {}): P
     trustProxy: trustProxyOption(ctx.config.trustProxy),
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  const methods = new MethodTable();
+  app.addHook('onRoute', (route) => methods.add(route.url, route.method));
   app.setValidatorCompiler(validatorCompiler);
-  registerErrorHandling(app);
-  registerAuth(app, ctx);
-  for (const schema of [ProblemSchema, TokenSchema, UserSchema, AuditEventSchema]) app.addSchema(schema);
+  registerErrorHandling(app, (path) => methods.allowed(path));
+  decorateCaller(app);
+  acceptEmptyJsonBodies(app);
+  for (const schema of SHARED_SCHEMAS) app.addSchema(schema);
   await app.register(cookie);
-  await app.register(swagger, {
-    openapi: {
-      openapi: '3.1.0',
-      info: {
-        title: 'Keyward API',
-        version: '1.0.0',
-        description: 'Issue, verify and manage API access tokens for multi-tenant SaaS products.',
-      },
-      servers: [{ url: ctx.config.publicUrl }],
-      components: {
-        securitySchemes: {
-          bearerAuth: { type: 'http', scheme: 'bearer', description: 'A Keyward token with keyward:* scopes.' },
-          apiKeyHeader: { type: 'apiKey', in: 'header', name: 'X-API-Key', description: 'The legacy header.' },
-          sessionCookie: { type: 'apiKey', in: 'cookie', name: 'kw_session', description: 'The portal session.' },
-          verifierAuth: { type: 'http', scheme: 'bearer', description: 'A verifier credential.' },
-          verifierBasic: { type: 'http', scheme: 'basic', description: 'Verifier id and secret.' },
-        },
-      },
-    },
-    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
-  });
-  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { persistAuthorization: false } });
-  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  await registerOpenApi(app, ctx.config);
 
-  for (const route of routes) await app.register(route.plugin, { ctx, prefix: route.prefix });
+  await app.register(health, { ctx });
+  await app.register(jwks, { ctx });
+  await app.register(api, { ctx, prefix: '/api/v1' });
+  await app.register(portal, { ctx });
   return app;
 }

@@ -1,14 +1,16 @@
 import type {} from '@fastify/cookie';
 import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify';
+import { Type } from 'typebox';
 import { readCredential } from '../core/credentials.js';
 import { Forbidden, InvalidRequest, InvalidToken, Unauthenticated } from '../core/errors.js';
-import { findUserById } from '../store/users.js';
 import type { Caller, RequestMeta } from '../services/access.js';
+import { authenticateSession, authenticateToken } from '../services/authentication.js';
 import type { ServiceContext } from '../services/context.js';
-import { csrfMatches, sessionUser, type SignedIn } from '../services/sessions.js';
-import { noteRejectedUse } from '../services/rejections.js';
-import { verifyToken } from '../services/verification.js';
+import { csrfMatches, type SignedIn } from '../services/sessions.js';
 import { authenticateVerifier } from '../services/verifiers.js';
+import type { RouteAuth } from './operation.js';
+
+/** HTTP plumbing of authentication: headers, cookies, CSRF and the wiring; the rules are the services'. */
 
 export const SESSION_COOKIE = 'kw_session';
 export const CSRF_COOKIE = 'kw_csrf';
@@ -16,18 +18,12 @@ export const CSRF_HEADER = 'x-csrf-token';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
-/**
- * Who a route lets in, declared as `config: { auth }`; a route without it is public.
- * `caller`: a session or a token, read by the handler as `request.caller`. `verifier`: a verifier credential.
- */
-export type RouteAuth = 'caller' | 'verifier';
-
 declare module 'fastify' {
   interface FastifyContextConfig {
     auth?: RouteAuth;
   }
   interface FastifyRequest {
-    /** The authenticated caller; only routes declaring `config: { auth: 'caller' }` have one. */
+    /** The authenticated caller; only routes with `auth: 'caller'` have one. */
     readonly caller: Caller;
   }
 }
@@ -39,53 +35,29 @@ export function requestMeta(request: FastifyRequest): RequestMeta {
 
 /**
  * Who is calling. An explicit token (Bearer or X-API-Key) wins over the session cookie; cookie
- * requests that change state must carry the CSRF header. Throws the RFC 6750 errors. Routes do not
- * call it: they declare `config: { auth: 'caller' }` (see registerAuth).
+ * requests that change state must carry the CSRF header. Throws the RFC 6750 errors.
  */
-async function authenticate(ctx: ServiceContext, request: FastifyRequest): Promise<Caller> {
+async function authenticateCaller(ctx: ServiceContext, request: FastifyRequest): Promise<Caller> {
   const meta = requestMeta(request);
   const credential = readCredential(request.raw.rawHeaders);
   switch (credential.kind) {
     case 'invalid':
       throw new InvalidRequest(credential.reason);
     case 'bearer':
-    case 'x-api-key': {
-      const result = await verifyToken(ctx, {
-        secret: credential.token,
-        ip: meta.ip,
-        viaXApiKey: credential.kind === 'x-api-key',
-      });
-      if (!result.valid) {
-        if (result.record) noteRejectedUse(ctx, result.record.row, result.code, meta);
-        throw new InvalidToken(result.reason);
-      }
-      const owner = await findUserById(ctx.db, result.record.row.owner_id);
-      if (!owner || owner.status !== 'active') throw new InvalidToken("The token's owner is not active.");
-      const row = result.record.row;
-      return {
-        user: owner,
-        token: {
-          id: row.id,
-          orgId: row.org_id,
-          scopes: new Set(result.effectiveScopes),
-          impersonation: row.impersonation === 1,
-          createdBy: row.created_by,
-        },
-        meta,
-      };
-    }
+      return authenticateToken(ctx, { secret: credential.token, header: 'authorization' }, meta);
+    case 'x-api-key':
+      return authenticateToken(ctx, { secret: credential.token, header: 'x-api-key' }, meta);
     case 'none': {
       const secret = request.cookies[SESSION_COOKIE];
       if (!secret) throw new Unauthenticated();
-      const user = await sessionUser(ctx, secret);
-      if (!user) throw new Unauthenticated('Your session has ended; sign in again.');
+      const caller = await authenticateSession(ctx, secret, meta);
       if (!SAFE_METHODS.has(request.method)) {
         const presented = request.headers[CSRF_HEADER];
         if (typeof presented !== 'string' || !csrfMatches(ctx.pepper, secret, presented)) {
           throw new Forbidden(`Send the ${CSRF_HEADER} header with the value of the ${CSRF_COOKIE} cookie.`);
         }
       }
-      return { user, token: null, meta };
+      return caller;
     }
   }
 }
@@ -107,29 +79,40 @@ async function authenticateVerifierRequest(ctx: ServiceContext, request: Fastify
 
 const callers = new WeakMap<FastifyRequest, Caller>();
 
-/**
- * Authenticates every route that declares `config.auth`, in its onRequest phase: before the body
- * is parsed or validated, so a request without good credentials is 401 (or 400 invalid_request)
- * whatever its body, and nobody unauthenticated learns how a route validates its input.
- * Must run before the routes are registered.
- */
-export function registerAuth(app: FastifyInstance, ctx: ServiceContext): void {
+/** `request.caller`, for the routes that authenticate a caller; call once on the root instance. */
+export function decorateCaller(app: FastifyInstance): void {
   app.decorateRequest('caller', {
     getter(this: FastifyRequest): Caller {
       const caller = callers.get(this);
-      if (!caller) throw new Error(`${this.method} ${this.routeOptions.url} reads request.caller but does not declare config.auth 'caller'.`);
+      if (!caller) throw new Error(`${this.method} ${this.routeOptions.url} reads request.caller but does not authenticate a caller.`);
       return caller;
     },
   });
-  const authenticators: Record<RouteAuth, onRequestHookHandler> = {
+}
+
+/** The documented header a cookie session's state-changing requests send. */
+const CSRF_HEADERS = Type.Object({
+  [CSRF_HEADER]: Type.Optional(Type.String({ maxLength: 128, description: `With a session cookie, the value of the ${CSRF_COOKIE} cookie.` })),
+});
+
+/**
+ * Authenticates the routes of this scope, in their onRequest phase: before the body is parsed or
+ * validated, so a request without good credentials is 401 (or 400 invalid_request) whatever its
+ * body, and nobody unauthenticated learns how a route validates its input. Routes authenticate a
+ * caller unless they declare otherwise. Must run before the scope's routes are registered.
+ */
+export function authenticateRoutes(app: FastifyInstance, ctx: ServiceContext): void {
+  const authenticators: Record<Exclude<RouteAuth, 'public'>, onRequestHookHandler> = {
     caller: async (request) => {
-      callers.set(request, await authenticate(ctx, request));
+      callers.set(request, await authenticateCaller(ctx, request));
     },
     verifier: (request) => authenticateVerifierRequest(ctx, request),
   };
   app.addHook('onRoute', (route) => {
-    const auth = route.config?.auth;
-    if (!auth) return;
+    const auth = route.config?.auth ?? 'caller';
+    route.config = { ...route.config, auth };
+    if (auth === 'public') return;
+    if (auth === 'caller' && !SAFE_METHODS.has(String(route.method))) route.schema = { ...route.schema, headers: CSRF_HEADERS };
     // A new array, after the route's own onRequest hooks (self-rotation notices a reused token
     // before authentication refuses it); the auto-added HEAD route copies the options unchanged.
     const own = route.onRequest === undefined ? [] : [route.onRequest].flat();

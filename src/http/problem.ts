@@ -1,5 +1,8 @@
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
-import { InsufficientScope, KeywardError, RateLimited } from '../core/errors.js';
+import type { Problem } from '../contract/index.js';
+import { ERROR_STATUS, InsufficientScope, KeywardError, RateLimited, type ErrorCode } from '../core/errors.js';
+import { PROBLEM_MEDIA_TYPE } from './responses.js';
+import { describeValidationError, type SchemaError } from './validation-messages.js';
 
 export const REALM = 'keyward';
 
@@ -25,25 +28,17 @@ const TITLES: Record<number, string> = {
   401: 'Unauthorized',
   403: 'Forbidden',
   404: 'Not Found',
+  405: 'Method Not Allowed',
   409: 'Conflict',
-  413: 'Payload Too Large',
+  413: 'Content Too Large',
   415: 'Unsupported Media Type',
   422: 'Unprocessable Content',
   429: 'Too Many Requests',
   500: 'Internal Server Error',
 };
 
-export type Problem = {
-  type: string;
-  title: string;
-  status: number;
-  code: string;
-  detail: string;
-  instance?: string;
-  [extra: string]: unknown;
-};
-
-export function sendProblem(reply: FastifyReply, status: number, code: string, detail: string, extra: object = {}): FastifyReply {
+export function sendProblem(reply: FastifyReply, code: ErrorCode, detail: string, extra: object = {}): FastifyReply {
+  const status = ERROR_STATUS[code];
   const body: Problem = {
     type: `https://keyward.dev/problems/${code}`,
     title: TITLES[status] ?? 'Error',
@@ -53,37 +48,52 @@ export function sendProblem(reply: FastifyReply, status: number, code: string, d
     instance: reply.request.url.split('?')[0],
     ...extra,
   };
-  return reply.status(status).type('application/problem+json').send(body);
+  return reply.status(status).type(PROBLEM_MEDIA_TYPE).send(body);
 }
 
+/** Fastify's own client errors (body parsing, limits) under Keyward's codes. */
+const FRAMEWORK_CODES: Record<number, ErrorCode> = {
+  413: 'payload_too_large',
+  415: 'unsupported_media_type',
+  429: 'rate_limited',
+};
+
 /**
- * The one place errors become responses: Keyward errors keep their code and status, Fastify's
- * own (validation, body parsing) become 400 `validation_failed`, anything else a bare 500.
+ * The one place errors become responses: Keyward errors keep their code and status, schema
+ * validation becomes 400 `validation_failed` with a sentence naming the field, Fastify's other
+ * client errors their own codes, anything else a bare 500.
  */
-export function registerErrorHandling(app: FastifyInstance): void {
+export function registerErrorHandling(app: FastifyInstance, allowedMethods: (path: string) => string[]): void {
   app.setErrorHandler((error: FastifyError | KeywardError | Error, request, reply) => {
     if (error instanceof KeywardError) {
       const challenge = challengeFor(error);
       if (challenge) reply.header('www-authenticate', challenge);
       if (error instanceof RateLimited) reply.header('retry-after', String(error.retryAfterSeconds));
-      return sendProblem(reply, error.status, error.code, error.message, error.details ?? {});
+      return sendProblem(reply, error.code, error.message, error.details ?? {});
     }
     const fastifyError = error as FastifyError;
     if (fastifyError.validation) {
-      const first = fastifyError.validation[0];
-      const field = first?.instancePath ? first.instancePath.replace(/^\//, '').replace(/\//g, '.') : undefined;
-      return sendProblem(reply, 400, 'validation_failed', fastifyError.message, {
-        ...(field ? { field } : {}),
+      const first = fastifyError.validation[0] as SchemaError | undefined;
+      const described = first ? describeValidationError(first, fastifyError.validationContext ?? 'body') : null;
+      return sendProblem(reply, 'validation_failed', described?.message ?? 'The request is not valid.', {
+        ...(described?.field ? { field: described.field } : {}),
         errors: fastifyError.validation.map((v) => ({ path: v.instancePath, message: v.message })),
       });
     }
     const status = fastifyError.statusCode;
     if (status !== undefined && status >= 400 && status < 500) {
-      const code = status === 429 ? 'rate_limited' : 'validation_failed';
-      return sendProblem(reply, status, code, fastifyError.message);
+      return sendProblem(reply, FRAMEWORK_CODES[status] ?? 'validation_failed', fastifyError.message);
     }
     request.log.error({ err: error }, 'unhandled error');
-    return sendProblem(reply, 500, 'internal_error', 'Something went wrong on our side.');
+    return sendProblem(reply, 'internal_error', 'Something went wrong on our side.');
   });
-  app.setNotFoundHandler((request, reply) => sendProblem(reply, 404, 'not_found', `No route for ${request.method} ${request.url.split('?')[0]}.`));
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0] ?? '/';
+    const allowed = allowedMethods(path);
+    if (allowed.length > 0) {
+      reply.header('allow', allowed.join(', '));
+      return sendProblem(reply, 'method_not_allowed', `${request.method} is not allowed here; use ${allowed.join(' or ')}.`);
+    }
+    return sendProblem(reply, 'not_found', `No route for ${request.method} ${path}.`);
+  });
 }

@@ -2,15 +2,14 @@ import { Forbidden, InsufficientScope, InvalidToken, NotFound } from '../core/er
 import {
   builtInPermissions,
   isBuiltInRole,
-  isPermission,
   managementScopeFor,
   PERMISSIONS,
   type Access,
   type Permission,
 } from '../core/permissions.js';
+import type { Org, User } from '../core/model.js';
 import type { Executor } from '../store/db.js';
-import { findMembership, findOrgById, findRole, orgFromRow, type Org } from '../store/orgs.js';
-import type { UserRow } from '../store/schema.js';
+import { findMembership, findOrgById, findRole } from '../store/orgs.js';
 import { findUserById } from '../store/users.js';
 
 export type RequestMeta = { ip: string | null; userAgent: string | null };
@@ -26,7 +25,7 @@ export type CallerToken = {
 
 /** Who is calling: a user by session, or a token's owner (user or service account). */
 export type Caller = {
-  user: UserRow;
+  user: User;
   token: CallerToken | null;
   meta: RequestMeta;
   /** The CLI working on the server's own data: a site admin with no account, audited as `system`. */
@@ -41,14 +40,14 @@ export function operatorCaller(nowMs: number): Caller {
       type: 'user',
       email: null,
       name: 'Keyward operator',
-      password_hash: null,
+      passwordHash: null,
       status: 'active',
-      site_admin: 1,
-      org_id: null,
+      siteAdmin: true,
+      orgId: null,
       description: null,
-      created_by: null,
-      created_at: nowMs,
-      deactivated_at: null,
+      createdBy: null,
+      createdAt: nowMs,
+      deactivatedAt: null,
     },
     token: null,
     meta: { ip: null, userAgent: 'keyward-cli' },
@@ -71,19 +70,17 @@ export type OrgAccess = {
 /** The permissions a role name or custom role id grants in an org. */
 export async function rolePermissions(db: Executor, org: Org, role: string): Promise<Permission[]> {
   if (isBuiltInRole(role)) return builtInPermissions(role, org.tokenPolicy.self_service);
-  const custom = await findRole(db, org.id, role);
-  if (!custom) return [];
-  return (JSON.parse(custom.permissions) as string[]).filter(isPermission);
+  return (await findRole(db, org.id, role))?.permissions ?? [];
 }
 
 /** A user's own standing in an org, as their session has it; null when they have none there. */
 export type Standing = { role: string | null; permissions: ReadonlySet<Permission> };
 
-export async function standingIn(db: Executor, org: Org, user: UserRow): Promise<Standing | null> {
+export async function standingIn(db: Executor, org: Org, user: User): Promise<Standing | null> {
   if (user.status !== 'active') return null;
   const membership = await findMembership(db, org.id, user.id);
   // Site admins act in any org with every permission; their actions are audited as themselves.
-  if (user.site_admin === 1) return { role: membership?.role ?? null, permissions: new Set(PERMISSIONS) };
+  if (user.siteAdmin) return { role: membership?.role ?? null, permissions: new Set(PERMISSIONS) };
   if (!membership) return null;
   return { role: membership.role, permissions: new Set(await rolePermissions(db, org, membership.role)) };
 }
@@ -94,9 +91,8 @@ export async function standingIn(db: Executor, org: Org, user: UserRow): Promise
  */
 export async function orgAccess(db: Executor, caller: Caller, orgId: string): Promise<OrgAccess> {
   if (caller.token && caller.token.orgId !== orgId) throw new NotFound('organization');
-  const row = await findOrgById(db, orgId);
-  if (!row) throw new NotFound('organization');
-  const org = orgFromRow(row);
+  const org = await findOrgById(db, orgId);
+  if (!org) throw new NotFound('organization');
   if (caller.token?.impersonation) return impersonatedAccess(db, caller, caller.token, org);
   const standing = await standingIn(db, org, caller.user);
   if (!standing) throw new NotFound('organization');
@@ -141,7 +137,7 @@ export function hasPermission(access: OrgAccess, permission: Permission): boolea
 
 /** An impersonation token never lends its owner's site-admin powers to its creator. */
 export function isSiteAdmin(caller: Caller): boolean {
-  return caller.user.site_admin === 1 && caller.user.status === 'active' && !caller.token?.impersonation;
+  return caller.user.siteAdmin && caller.user.status === 'active' && !caller.token?.impersonation;
 }
 
 /**

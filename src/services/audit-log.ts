@@ -1,38 +1,26 @@
-import { isoRequired } from '../core/time.js';
+import type { AuditEventView } from '../contract/index.js';
+import type { ExportFormat } from '../core/audit-formats.js';
 import { ValidationFailed } from '../core/errors.js';
+import type { AuditRecord } from '../core/model.js';
+import { isoRequired } from '../core/time.js';
 import { listAuditEvents, type AuditFilter } from '../store/audit.js';
-import type { AuditEventRow } from '../store/schema.js';
 import { orgAccess, requirePermission, requireSiteAdmin, type Caller } from './access.js';
 import { actorOf, recordAudit } from './audit.js';
 import type { ServiceContext } from './context.js';
-import { pageOf, type Page, type PageRequest } from './pages.js';
+import { mapPage, pageOf, rowsToFetch, type Page, type PageRequest } from './pages.js';
 
-/** An audit event on the wire (DESIGN §4 "Audit event"). */
-export type AuditEventView = {
-  id: string;
-  action: string;
-  actor: { type: string; id: string | null };
-  impersonator?: { id: string };
-  org_id: string | null;
-  target: { type: string; id: string } | null;
-  ip: string | null;
-  user_agent: string | null;
-  created_at: string;
-  details: Record<string, unknown>;
-};
-
-export function auditEventView(row: AuditEventRow): AuditEventView {
+export function auditEventView(event: AuditRecord): AuditEventView {
   return {
-    id: row.id,
-    action: row.action,
-    actor: { type: row.actor_type, id: row.actor_id },
-    ...(row.impersonator_id !== null ? { impersonator: { id: row.impersonator_id } } : {}),
-    org_id: row.org_id,
-    target: row.target_type !== null && row.target_id !== null ? { type: row.target_type, id: row.target_id } : null,
-    ip: row.ip,
-    user_agent: row.user_agent,
-    created_at: isoRequired(row.created_at),
-    details: JSON.parse(row.details) as Record<string, unknown>,
+    id: event.id,
+    action: event.action,
+    actor: event.actor,
+    ...(event.impersonatorId !== null ? { impersonator: { id: event.impersonatorId } } : {}),
+    org_id: event.orgId,
+    target: event.target,
+    ip: event.ip,
+    user_agent: event.userAgent,
+    created_at: isoRequired(event.createdAt),
+    details: event.details,
   };
 }
 
@@ -62,12 +50,9 @@ export async function listAuditLog(
 ): Promise<Page<AuditEventView>> {
   const filter = filterOf(orgId, query);
   await readableLog(ctx, caller, orgId);
-  const rows = await listAuditEvents(ctx.db, { ...filter, cursor: query.cursor, limit: query.limit + 1 });
-  const page = pageOf(rows, query.limit, (row) => row.id);
-  return { items: page.items.map(auditEventView), nextCursor: page.nextCursor };
+  const events = await listAuditEvents(ctx.db, { ...filter, cursor: query.cursor, limit: rowsToFetch(query) });
+  return mapPage(pageOf(events, query, (event) => event.id), auditEventView);
 }
-
-export type ExportFormat = 'csv' | 'ndjson';
 
 export type AuditExport = {
   filename: string;
@@ -160,7 +145,7 @@ async function* matchingPages(
   ctx: ServiceContext,
   filter: Omit<AuditFilter, 'limit' | 'cursor'>,
   maxRows: number,
-): AsyncGenerator<AuditEventRow[]> {
+): AsyncGenerator<AuditRecord[]> {
   let cursor: string | undefined;
   let remaining = maxRows;
   while (remaining > 0) {
@@ -173,30 +158,30 @@ async function* matchingPages(
   }
 }
 
-async function* csvChunks(pages: AsyncIterable<AuditEventRow[]>): AsyncGenerator<string> {
+async function* csvChunks(pages: AsyncIterable<AuditRecord[]>): AsyncGenerator<string> {
   yield csvRecord(CSV_COLUMNS);
   for await (const rows of pages) {
     yield rows
       .map((row) =>
         csvRecord([
           row.id,
-          isoRequired(row.created_at),
+          isoRequired(row.createdAt),
           row.action,
-          row.actor_type,
-          row.actor_id,
-          row.impersonator_id,
-          row.target_type,
-          row.target_id,
+          row.actor.type,
+          row.actor.id,
+          row.impersonatorId,
+          row.target?.type ?? null,
+          row.target?.id ?? null,
           row.ip,
-          row.user_agent,
-          row.details,
+          row.userAgent,
+          JSON.stringify(row.details),
         ]),
       )
       .join('');
   }
 }
 
-async function* ndjsonChunks(pages: AsyncIterable<AuditEventRow[]>): AsyncGenerator<string> {
+async function* ndjsonChunks(pages: AsyncIterable<AuditRecord[]>): AsyncGenerator<string> {
   for await (const rows of pages) yield rows.map((row) => `${JSON.stringify(auditEventView(row))}\n`).join('');
 }
 

@@ -1,11 +1,12 @@
 import { newId } from '../core/ids.js';
+import type { ActorType } from '../core/model.js';
 import type { Executor } from '../store/db.js';
 import { insertAuditEvent } from '../store/audit.js';
 import type { Caller, RequestMeta } from './access.js';
 
 /** Who an audit event is attributed to. */
 export type AuditActor = {
-  type: 'user' | 'service_account' | 'token' | 'system';
+  type: ActorType;
   id: string | null;
   impersonatorId: string | null;
   meta: RequestMeta;
@@ -39,17 +40,15 @@ export async function recordAudit(db: Executor, actor: AuditActor, entry: AuditE
   const id = newId('evt', nowMs);
   await insertAuditEvent(db, {
     id,
-    org_id: entry.orgId,
+    orgId: entry.orgId,
     action: entry.action,
-    actor_type: actor.type,
-    actor_id: actor.id,
-    impersonator_id: actor.impersonatorId,
-    target_type: entry.target?.type ?? null,
-    target_id: entry.target?.id ?? null,
+    actor: { type: actor.type, id: actor.id },
+    impersonatorId: actor.impersonatorId,
+    target: entry.target ?? null,
     ip: actor.meta.ip,
-    user_agent: actor.meta.userAgent?.slice(0, 512) ?? null,
-    created_at: nowMs,
-    details: JSON.stringify(entry.details ?? {}),
+    userAgent: actor.meta.userAgent?.slice(0, 512) ?? null,
+    createdAt: nowMs,
+    details: entry.details ?? {},
   });
   return id;
 }

@@ -1,7 +1,7 @@
 import { randomBase62 } from '../core/base62.js';
 import { Conflict, Forbidden } from '../core/errors.js';
 import { digestSecret, sameDigest } from '../core/token-hash.js';
-import type { UserRow } from '../store/schema.js';
+import type { User } from '../core/model.js';
 import type { Executor } from '../store/db.js';
 import { getSetting, putSetting, takeSetting } from '../store/settings.js';
 import { countHumanUsers } from '../store/users.js';
@@ -15,7 +15,7 @@ const SETUP_KEY = 'setup_token_digest';
 
 export type BootstrapOutcome =
   | { kind: 'ready' }
-  | { kind: 'admin_created'; user: UserRow }
+  | { kind: 'admin_created'; user: User }
   | { kind: 'setup_link'; url: string };
 
 /**
@@ -52,7 +52,7 @@ export async function createFirstSiteAdmin(
   ctx: ServiceContext,
   input: Omit<NewUserInput, 'siteAdmin'>,
   actor: AuditActor,
-): Promise<UserRow> {
+): Promise<User> {
   return createUser(ctx, { ...input, siteAdmin: true }, actor, noUsersYet);
 }
 
@@ -64,7 +64,7 @@ export async function completeSetup(
   ctx: ServiceContext,
   input: { token: string; email: string; name: string; password: string },
   meta: RequestMeta,
-): Promise<UserRow> {
+): Promise<User> {
   const invalid = () => new Forbidden('This setup link is not valid (it may have been used already).');
   enforceLimit(ctx.limits.setupByIp, meta.ip ?? 'unknown', ctx.clock.now());
   ctx.limits.setupByIp.hit(meta.ip ?? 'unknown', ctx.clock.now());

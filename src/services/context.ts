@@ -1,9 +1,12 @@
 import type { Config } from '../config.js';
 import { RateLimiter } from '../core/rate-limit.js';
 import type { Db } from '../store/db.js';
+import type { Invalidation } from './invalidation.js';
+import type { JwtKeys } from './jwt-keys.js';
+import type { RejectionThrottle } from './rejection-throttle.js';
 import type { TokenCache } from './token-cache.js';
 import type { UsageRecorder } from './usage.js';
-import type { JwtKeys } from './jwt-keys.js';
+import type { VerifierCache } from './verifier-cache.js';
 
 export type Clock = { now(): number };
 
@@ -34,15 +37,24 @@ export function defaultLimits(): Limits {
   };
 }
 
-/** Everything a use case depends on, made once at start and passed explicitly. */
+/**
+ * Everything a use case depends on, made once at start and passed explicitly. What cluster mode
+ * replaces (the caches' invalidation, counters) is an interface here, never module-level state.
+ */
 export type ServiceContext = {
   db: Db;
   config: Config;
   clock: Clock;
   pepper: Buffer;
   jwtKeys: JwtKeys;
-  cache: TokenCache;
+  /** Token records by digest, for the verify path. */
+  tokens: TokenCache;
+  /** Verifier credentials by digest. */
+  verifiers: VerifierCache;
+  /** Every change that can make a token or verifier stop working goes through here, once. */
+  invalidate: Invalidation;
   usage: UsageRecorder;
+  rejections: RejectionThrottle;
   log: Logger;
   limits: Limits;
 };

@@ -1,61 +1,60 @@
+import type { AddMemberRequest, MembershipView } from '../contract/index.js';
 import { Conflict, NotFound, PolicyViolation } from '../core/errors.js';
+import type { Member, User } from '../core/model.js';
+import { isoRequired } from '../core/time.js';
 import type { Executor } from '../store/db.js';
-import {
-  countOtherActiveHolders,
-  deleteMembership,
-  findMember,
-  listMembers as listMemberRows,
-  updateMembershipRole,
-  type MemberRow,
-} from '../store/members.js';
+import { countOtherActiveHolders, deleteMembership, findMember, listMembers as listMemberRows, updateMembershipRole } from '../store/members.js';
 import { findMembership, insertMembership } from '../store/orgs.js';
-import type { UserRow } from '../store/schema.js';
 import { orgAccess, requirePermission, rolePermissions, type Caller, type OrgAccess } from './access.js';
 import { actorOf, recordAudit, type AuditActor } from './audit.js';
 import type { ServiceContext } from './context.js';
-import { pageOf, type Page, type PageRequest } from './pages.js';
+import { mapPage, pageOf, rowsToFetch, type Page, type PageRequest } from './pages.js';
 import { assignableRolePermissions, requireAnyPermission, requireMayAssign } from './roles.js';
-import { findPerson, suspendOwnerTokens } from './users.js';
+import { suspendOwnerTokens } from './tokens/transitions.js';
+import { findPerson } from './users.js';
+
+export function membershipView(member: Member): MembershipView {
+  return { org_id: member.orgId, user: member.user, role: member.role, created_at: isoRequired(member.createdAt) };
+}
 
 /**
  * Members in user id order. Managers of members and of tokens need the list (to assign roles,
  * to pick an owner or an impersonation target); plain members do not see it.
  */
-export async function listMembers(ctx: ServiceContext, caller: Caller, orgId: string, page: PageRequest): Promise<Page<MemberRow>> {
+export async function listMembers(ctx: ServiceContext, caller: Caller, orgId: string, page: PageRequest): Promise<Page<MembershipView>> {
   const access = await orgAccess(ctx.db, caller, orgId);
   requireAnyPermission(access, ['members.manage', 'tokens.manage', 'tokens.impersonate'], 'read');
-  const rows = await listMemberRows(ctx.db, orgId, { cursor: page.cursor, limit: page.limit + 1 });
-  return pageOf(rows, page.limit, (m) => m.user_id);
+  const members = await listMemberRows(ctx.db, orgId, { cursor: page.cursor, limit: rowsToFetch(page) });
+  return mapPage(pageOf(members, page, (m) => m.userId), membershipView);
 }
 
 /** Inserts a membership and its `member.added` event (also used when an org is created with an owner). */
-export async function addMembership(trx: Executor, actor: AuditActor, orgId: string, user: UserRow, role: string, now: number): Promise<MemberRow> {
-  await insertMembership(trx, { org_id: orgId, user_id: user.id, role, created_at: now });
+export async function addMembership(trx: Executor, actor: AuditActor, orgId: string, user: User, role: string, now: number): Promise<Member> {
+  await insertMembership(trx, { orgId, userId: user.id, role, createdAt: now });
   await recordAudit(trx, actor, { orgId, action: 'member.added', target: { type: user.type, id: user.id }, details: { role } }, now);
-  return { org_id: orgId, user_id: user.id, role, created_at: now, email: user.email, name: user.name, type: user.type, status: user.status };
+  const { id, email, name, type, status } = user;
+  return { orgId, userId: user.id, role, createdAt: now, user: { id, email, name, type, status } };
 }
 
-export type NewMemberInput = { userId?: string | undefined; email?: string | undefined; role: string };
-
-export async function addMember(ctx: ServiceContext, caller: Caller, orgId: string, input: NewMemberInput): Promise<MemberRow> {
+export async function addMember(ctx: ServiceContext, caller: Caller, orgId: string, input: AddMemberRequest): Promise<MembershipView> {
   const now = ctx.clock.now();
   const member = await ctx.db.transaction().execute(async (trx) => {
     const access = await orgAccess(trx, caller, orgId);
     requirePermission(access, 'members.manage', 'write');
-    const user = await findPerson(trx, input);
+    const user = await findPerson(trx, { userId: input.user_id, email: input.email });
     requireMayAssign(access, input.role, await assignableRolePermissions(trx, access.org, input.role));
     if (await findMembership(trx, orgId, user.id)) throw new Conflict('This user is a member already.');
     return addMembership(trx, actorOf(caller), orgId, user, input.role, now);
   });
-  ctx.cache.invalidateOwner(member.user_id);
-  return member;
+  ctx.invalidate.owner(member.userId);
+  return membershipView(member);
 }
 
 /**
  * The member an actor is about to change or remove: they must be able to grant the role the
  * member holds now (an admin cannot touch an owner), and an org keeps at least one owner.
  */
-async function memberToChange(trx: Executor, access: OrgAccess, userId: string, leavingRole: boolean): Promise<MemberRow> {
+async function memberToChange(trx: Executor, access: OrgAccess, userId: string, leavingRole: boolean): Promise<Member> {
   const member = await findMember(trx, access.org.id, userId);
   if (!member) throw new NotFound('member');
   requireMayAssign(access, member.role, await rolePermissions(trx, access.org, member.role));
@@ -65,29 +64,29 @@ async function memberToChange(trx: Executor, access: OrgAccess, userId: string, 
   return member;
 }
 
-export async function changeMemberRole(ctx: ServiceContext, caller: Caller, orgId: string, userId: string, role: string): Promise<MemberRow> {
+export async function changeMemberRole(ctx: ServiceContext, caller: Caller, orgId: string, userId: string, role: string): Promise<MembershipView> {
   const now = ctx.clock.now();
   const member = await ctx.db.transaction().execute(async (trx) => {
     const access = await orgAccess(trx, caller, orgId);
     requirePermission(access, 'members.manage', 'write');
     const member = await memberToChange(trx, access, userId, role !== 'owner');
     if (member.role === role) return member;
-    if (member.type === 'service_account' && role === 'owner') {
-      throw new PolicyViolation('validation_failed', 'A service account cannot be an owner.', { field: 'role' });
+    if (member.user.type === 'service_account' && role === 'owner') {
+      throw new PolicyViolation('role_not_allowed', 'A service account cannot be an owner.', { field: 'role' });
     }
     requireMayAssign(access, role, await assignableRolePermissions(trx, access.org, role));
     await updateMembershipRole(trx, orgId, userId, role);
     await recordAudit(
       trx,
       actorOf(caller),
-      { orgId, action: 'member.role_changed', target: { type: member.type, id: userId }, details: { from: member.role, to: role } },
+      { orgId, action: 'member.role_changed', target: { type: member.user.type, id: userId }, details: { from: member.role, to: role } },
       now,
     );
     return { ...member, role };
   });
   // The member's tokens are worth at most their new role's permissions.
-  ctx.cache.invalidateOwner(userId);
-  return member;
+  ctx.invalidate.owner(userId);
+  return membershipView(member);
 }
 
 /** Removes a person from the org; every token they hold there is disabled at once. */
@@ -97,7 +96,7 @@ export async function removeMember(ctx: ServiceContext, caller: Caller, orgId: s
     const access = await orgAccess(trx, caller, orgId);
     requirePermission(access, 'members.manage', 'write');
     const member = await memberToChange(trx, access, userId, true);
-    if (member.type === 'service_account') {
+    if (member.user.type === 'service_account') {
       throw new Conflict('Service accounts are not removed but deactivated: DELETE the service account.');
     }
     const actor = actorOf(caller);
@@ -110,5 +109,5 @@ export async function removeMember(ctx: ServiceContext, caller: Caller, orgId: s
       now,
     );
   });
-  ctx.cache.invalidateOwner(userId);
+  ctx.invalidate.owner(userId);
 }

@@ -1,22 +1,34 @@
+import type { Config } from '../config.js';
+import type { CreateOrgRequest, OrgView, ScopeView, UpdateOrgRequest } from '../contract/index.js';
 import { Conflict } from '../core/errors.js';
 import { newId } from '../core/ids.js';
+import type { Org } from '../core/model.js';
 import { normalizeName } from '../core/names.js';
-import { defaultPolicy, mergePolicy, type TokenPolicy } from '../core/policy.js';
-import { scopesForOrg, type ScopeDefinition } from '../core/scopes.js';
-import type { Config } from '../config.js';
-import { findOrgBySlug, insertOrg, listOrgs, orgFromRow, updateOrg as updateOrgRow, type Org } from '../store/orgs.js';
-import type { OrgRow } from '../store/schema.js';
+import { defaultPolicy, mergePolicy } from '../core/policy.js';
+import { scopesForOrg } from '../core/scopes.js';
+import { isoRequired } from '../core/time.js';
+import { findOrgBySlug, insertOrg, listOrgs, updateOrg as writeOrg } from '../store/orgs.js';
 import { isSiteAdmin, orgAccess, requirePermission, requireSiteAdmin, type Caller } from './access.js';
 import { changedFields } from './audit-diff.js';
 import { actorOf, recordAudit } from './audit.js';
 import type { ServiceContext } from './context.js';
 import { addMembership } from './members.js';
-import { pageOf, type Page, type PageRequest } from './pages.js';
+import { mapPage, pageOf, rowsToFetch, type Page, type PageRequest } from './pages.js';
+import { tokensEnabled } from './tokens/rules.js';
 import { findPerson } from './users.js';
 
-/** Whether the org's plan includes API tokens at all (DESIGN §1: every plan but those configured). */
-export function tokensEnabled(config: Config, org: Pick<Org, 'plan'>): boolean {
-  return !config.plansWithoutTokens.includes(org.plan);
+export function orgView(org: Org, config: Config): OrgView {
+  return {
+    id: org.id,
+    name: org.name,
+    slug: org.slug,
+    plan: org.plan,
+    features: org.features,
+    token_policy: org.tokenPolicy,
+    tokens_enabled: tokensEnabled(config, org),
+    created_at: isoRequired(org.createdAt),
+    updated_at: isoRequired(org.updatedAt),
+  };
 }
 
 function distinctSorted(values: readonly string[]): string[] {
@@ -27,39 +39,36 @@ function distinctSorted(values: readonly string[]): string[] {
  * The orgs the caller belongs to, in id order (oldest first); a site admin's session sees
  * every org, and a token only its own.
  */
-export async function listMyOrgs(ctx: ServiceContext, caller: Caller, page: PageRequest): Promise<Page<Org>> {
+export async function listMyOrgs(ctx: ServiceContext, caller: Caller, page: PageRequest): Promise<Page<OrgView>> {
   if (caller.token) {
     const { org } = await orgAccess(ctx.db, caller, caller.token.orgId);
     const afterCursor = page.cursor === undefined || org.id > page.cursor;
-    return { items: afterCursor ? [org] : [], nextCursor: null };
+    return { data: afterCursor ? [orgView(org, ctx.config)] : [], next_cursor: null };
   }
   const memberId = isSiteAdmin(caller) ? undefined : caller.user.id;
-  const rows = await listOrgs(ctx.db, { memberId, cursor: page.cursor, limit: page.limit + 1 });
-  return pageOf(rows.map(orgFromRow), page.limit, (o) => o.id);
+  const orgs = await listOrgs(ctx.db, { memberId, cursor: page.cursor, limit: rowsToFetch(page) });
+  return mapPage(pageOf(orgs, page, (o) => o.id), (o) => orgView(o, ctx.config));
 }
 
-export type NewOrgInput = { name: string; slug: string; plan: string; features?: string[] | undefined; ownerEmail?: string | undefined };
-
 /** A site admin creates an org with the deployment's default token policy, optionally with its first owner. */
-export async function createOrg(ctx: ServiceContext, caller: Caller, input: NewOrgInput): Promise<Org> {
+export async function createOrg(ctx: ServiceContext, caller: Caller, input: CreateOrgRequest): Promise<OrgView> {
   requireSiteAdmin(caller);
   const now = ctx.clock.now();
-  const row: OrgRow = {
+  const org: Org = {
     id: newId('org', now),
     name: normalizeName(input.name),
     slug: input.slug,
     plan: input.plan,
-    features: JSON.stringify(distinctSorted(input.features ?? [])),
-    token_policy: JSON.stringify(defaultPolicy(ctx.config.policyBounds)),
-    created_at: now,
-    updated_at: now,
+    features: distinctSorted(input.features ?? []),
+    tokenPolicy: defaultPolicy(ctx.config.policyBounds),
+    createdAt: now,
+    updatedAt: now,
   };
-  const org = orgFromRow(row);
   await ctx.db.transaction().execute(async (trx) => {
-    if (await findOrgBySlug(trx, row.slug)) throw new Conflict(`The slug ${row.slug} is taken.`);
-    const owner = input.ownerEmail === undefined ? undefined : await findPerson(trx, { email: input.ownerEmail }, 'owner_email');
+    if (await findOrgBySlug(trx, org.slug)) throw new Conflict(`The slug ${org.slug} is taken.`);
+    const owner = input.owner_email === undefined ? undefined : await findPerson(trx, { email: input.owner_email }, 'owner_email');
     const actor = actorOf(caller);
-    await insertOrg(trx, row);
+    await insertOrg(trx, org);
     await recordAudit(
       trx,
       actor,
@@ -73,44 +82,38 @@ export async function createOrg(ctx: ServiceContext, caller: Caller, input: NewO
     );
     if (owner) await addMembership(trx, actor, org.id, owner, 'owner', now);
   });
-  return org;
+  return orgView(org, ctx.config);
 }
 
-export async function getOrg(ctx: ServiceContext, caller: Caller, orgId: string): Promise<Org> {
-  return (await orgAccess(ctx.db, caller, orgId)).org;
+export async function getOrg(ctx: ServiceContext, caller: Caller, orgId: string): Promise<OrgView> {
+  return orgView((await orgAccess(ctx.db, caller, orgId)).org, ctx.config);
 }
 
 /** The scope catalog as this org may use it: feature- and plan-gated scopes it lacks are invisible. */
-export async function orgScopes(ctx: ServiceContext, caller: Caller, orgId: string): Promise<ScopeDefinition[]> {
+export async function orgScopes(ctx: ServiceContext, caller: Caller, orgId: string): Promise<ScopeView[]> {
   const { org } = await orgAccess(ctx.db, caller, orgId);
-  return scopesForOrg(ctx.config.scopes, org);
+  return scopesForOrg(ctx.config.scopes, org).map((s) => ({ name: s.name, description: s.description, ...(s.feature ? { feature: s.feature } : {}) }));
 }
-
-export type OrgChange = {
-  name?: string | undefined;
-  plan?: string | undefined;
-  features?: string[] | undefined;
-  tokenPolicy?: Partial<TokenPolicy> | undefined;
-};
 
 /**
  * Renames an org or changes its token policy (`org.manage`), or its plan and features (site
  * admins only). Policy, plan and features decide what tokens may do, so cached tokens of the
  * org are dropped.
  */
-export async function updateOrg(ctx: ServiceContext, caller: Caller, orgId: string, change: OrgChange): Promise<Org> {
+export async function updateOrg(ctx: ServiceContext, caller: Caller, orgId: string, change: UpdateOrgRequest): Promise<OrgView> {
   const now = ctx.clock.now();
   const result = await ctx.db.transaction().execute(async (trx) => {
     const access = await orgAccess(trx, caller, orgId);
     if (change.plan !== undefined || change.features !== undefined) requireSiteAdmin(caller);
-    if (change.name !== undefined || change.tokenPolicy !== undefined) requirePermission(access, 'org.manage', 'write');
+    if (change.name !== undefined || change.token_policy !== undefined) requirePermission(access, 'org.manage', 'write');
     const before = access.org;
     const after: Org = {
       ...before,
       name: change.name !== undefined ? normalizeName(change.name) : before.name,
       plan: change.plan ?? before.plan,
       features: change.features !== undefined ? distinctSorted(change.features) : before.features,
-      tokenPolicy: change.tokenPolicy !== undefined ? mergePolicy(before.tokenPolicy, change.tokenPolicy, ctx.config.policyBounds) : before.tokenPolicy,
+      tokenPolicy: change.token_policy !== undefined ? mergePolicy(before.tokenPolicy, change.token_policy, ctx.config.policyBounds) : before.tokenPolicy,
+      updatedAt: now,
     };
     const orgChanges = changedFields(
       { name: before.name, plan: before.plan, features: before.features },
@@ -118,20 +121,14 @@ export async function updateOrg(ctx: ServiceContext, caller: Caller, orgId: stri
     );
     const policyChanges = changedFields(before.tokenPolicy, after.tokenPolicy);
     if (!orgChanges && !policyChanges) return { org: before, entitlementsChanged: false };
-    await updateOrgRow(trx, orgId, {
-      name: after.name,
-      plan: after.plan,
-      features: JSON.stringify(after.features),
-      token_policy: JSON.stringify(after.tokenPolicy),
-      updated_at: now,
-    });
+    await writeOrg(trx, after);
     const actor = actorOf(caller);
     const target = { type: 'org', id: orgId };
     if (orgChanges) await recordAudit(trx, actor, { orgId, action: 'org.updated', target, details: orgChanges }, now);
     if (policyChanges) await recordAudit(trx, actor, { orgId, action: 'org.policy_changed', target, details: policyChanges }, now);
     const entitlementsChanged = policyChanges !== null || 'plan' in (orgChanges?.after ?? {}) || 'features' in (orgChanges?.after ?? {});
-    return { org: { ...after, updatedAt: now }, entitlementsChanged };
+    return { org: after, entitlementsChanged };
   });
-  if (result.entitlementsChanged) ctx.cache.invalidateOrg(orgId);
-  return result.org;
+  if (result.entitlementsChanged) ctx.invalidate.org(orgId);
+  return orgView(result.org, ctx.config);
 }

@@ -1,11 +1,12 @@
+import type { CreateRoleRequest, RoleView, UpdateRoleRequest } from '../contract/index.js';
 import { Conflict, Forbidden, InsufficientScope, NotFound, PolicyViolation } from '../core/errors.js';
 import { newId } from '../core/ids.js';
-import { normalizeDescription, normalizeName } from '../core/names.js';
+import type { CustomRole, Org } from '../core/model.js';
+import { normalizeDescription, normalizeName, ROLE_NAME_MAX } from '../core/names.js';
 import {
   BUILT_IN_ROLES,
   builtInPermissions,
   isBuiltInRole,
-  isPermission,
   managementScopeFor,
   PERMISSIONS,
   type Access,
@@ -14,9 +15,9 @@ import {
 } from '../core/permissions.js';
 import type { Executor } from '../store/db.js';
 import { countHolders } from '../store/members.js';
-import { findRole, insertRole, type Org } from '../store/orgs.js';
+import { findRole, insertRole } from '../store/orgs.js';
 import { deleteRole as deleteRoleRow, findRoleByName, listRoles as listRoleRows, updateRole as updateRoleRow } from '../store/roles.js';
-import type { RoleRow } from '../store/schema.js';
+import { iso } from '../core/time.js';
 import { isSiteAdmin, orgAccess, requirePermission, type Caller, type OrgAccess } from './access.js';
 import { changedFields } from './audit-diff.js';
 import { actorOf, recordAudit } from './audit.js';
@@ -43,14 +44,25 @@ function orderedPermissions(permissions: readonly string[]): Permission[] {
   return PERMISSIONS.filter((p) => permissions.includes(p));
 }
 
-function roleFromRow(row: RoleRow): Role {
+function customRoleOf(role: CustomRole): Role {
   return {
-    id: row.id,
-    name: row.name,
-    description: row.description,
-    permissions: orderedPermissions((JSON.parse(row.permissions) as string[]).filter(isPermission)),
+    id: role.id,
+    name: role.name,
+    description: role.description,
+    permissions: orderedPermissions(role.permissions),
     builtIn: false,
-    createdAt: Number(row.created_at),
+    createdAt: role.createdAt,
+  };
+}
+
+export function roleView(role: Role): RoleView {
+  return {
+    id: role.id,
+    name: role.name,
+    description: role.description,
+    permissions: role.permissions,
+    built_in: role.builtIn,
+    created_at: iso(role.createdAt),
   };
 }
 
@@ -100,20 +112,18 @@ export function requireMayAssign(access: OrgAccess, role: string, permissions: r
 export async function assignableRolePermissions(db: Executor, org: Org, role: string): Promise<Permission[]> {
   if (isBuiltInRole(role)) return builtInPermissions(role, org.tokenPolicy.self_service);
   const custom = await findRole(db, org.id, role);
-  if (!custom) throw new PolicyViolation('validation_failed', `This organization has no role ${role}.`, { field: 'role' });
-  return roleFromRow(custom).permissions;
+  if (!custom) throw new PolicyViolation('unknown_role', `This organization has no role ${role}.`, { field: 'role' });
+  return orderedPermissions(custom.permissions);
 }
 
 /** Built-in roles first, then the org's custom roles, oldest first. */
-export async function listRoles(ctx: ServiceContext, caller: Caller, orgId: string): Promise<Role[]> {
+export async function listRoles(ctx: ServiceContext, caller: Caller, orgId: string): Promise<RoleView[]> {
   const access = await orgAccess(ctx.db, caller, orgId);
   // Those who assign roles need to see them too.
   requireAnyPermission(access, ['roles.manage', 'members.manage'], 'read');
   const custom = await listRoleRows(ctx.db, orgId);
-  return [...BUILT_IN_ROLES.map((r) => builtInRole(r, access.org)), ...custom.map(roleFromRow)];
+  return [...BUILT_IN_ROLES.map((r) => builtInRole(r, access.org)), ...custom.map(customRoleOf)].map(roleView);
 }
-
-export type RoleInput = { name: string; description?: string | null | undefined; permissions: Permission[] };
 
 async function requireFreeName(db: Executor, orgId: string, name: string, exceptId?: string): Promise<void> {
   if (isBuiltInRole(name.toLowerCase())) throw new Conflict(`${name} is a built-in role.`);
@@ -121,8 +131,8 @@ async function requireFreeName(db: Executor, orgId: string, name: string, except
   if (existing && existing.id !== exceptId) throw new Conflict(`A role named ${name} exists already.`);
 }
 
-export async function createRole(ctx: ServiceContext, caller: Caller, orgId: string, input: RoleInput): Promise<Role> {
-  const name = normalizeName(input.name, 'name', 50);
+export async function createRole(ctx: ServiceContext, caller: Caller, orgId: string, input: CreateRoleRequest): Promise<RoleView> {
+  const name = normalizeName(input.name, 'name', ROLE_NAME_MAX);
   const description = normalizeDescription(input.description);
   const permissions = orderedPermissions(input.permissions);
   const now = ctx.clock.now();
@@ -131,24 +141,22 @@ export async function createRole(ctx: ServiceContext, caller: Caller, orgId: str
     requirePermission(access, 'roles.manage', 'write');
     requireWithinOwnPower(access, permissions);
     await requireFreeName(trx, orgId, name);
-    const row: RoleRow = { id: newId('rol', now), org_id: orgId, name, description, permissions: JSON.stringify(permissions), created_at: now };
-    await insertRole(trx, row);
-    await recordAudit(trx, actorOf(caller), { orgId, action: 'role.created', target: { type: 'role', id: row.id }, details: { name, permissions } }, now);
-    return roleFromRow(row);
+    const role: CustomRole = { id: newId('rol', now), orgId, name, description, permissions, createdAt: now };
+    await insertRole(trx, role);
+    await recordAudit(trx, actorOf(caller), { orgId, action: 'role.created', target: { type: 'role', id: role.id }, details: { name, permissions } }, now);
+    return roleView(customRoleOf(role));
   });
 }
 
 /** A custom role of the org by id; built-in roles cannot be edited (409), others' are 404. */
 async function customRole(db: Executor, orgId: string, roleId: string): Promise<Role> {
   if (isBuiltInRole(roleId)) throw new Conflict('Built-in roles cannot be changed.');
-  const row = await findRole(db, orgId, roleId);
-  if (!row) throw new NotFound('role');
-  return roleFromRow(row);
+  const role = await findRole(db, orgId, roleId);
+  if (!role) throw new NotFound('role');
+  return customRoleOf(role);
 }
 
-export type RoleChange = { name?: string | undefined; description?: string | null | undefined; permissions?: Permission[] | undefined };
-
-export async function updateRole(ctx: ServiceContext, caller: Caller, orgId: string, roleId: string, change: RoleChange): Promise<Role> {
+export async function updateRole(ctx: ServiceContext, caller: Caller, orgId: string, roleId: string, change: UpdateRoleRequest): Promise<RoleView> {
   const now = ctx.clock.now();
   const result = await ctx.db.transaction().execute(async (trx) => {
     const access = await orgAccess(trx, caller, orgId);
@@ -156,7 +164,7 @@ export async function updateRole(ctx: ServiceContext, caller: Caller, orgId: str
     const before = await customRole(trx, orgId, roleId);
     const after: Role = {
       ...before,
-      name: change.name !== undefined ? normalizeName(change.name, 'name', 50) : before.name,
+      name: change.name !== undefined ? normalizeName(change.name, 'name', ROLE_NAME_MAX) : before.name,
       description: change.description !== undefined ? normalizeDescription(change.description) : before.description,
       permissions: change.permissions !== undefined ? orderedPermissions(change.permissions) : before.permissions,
     };
@@ -168,13 +176,13 @@ export async function updateRole(ctx: ServiceContext, caller: Caller, orgId: str
     );
     if (!changes) return { role: before, changed: false };
     if (after.name !== before.name) await requireFreeName(trx, orgId, after.name, roleId);
-    await updateRoleRow(trx, orgId, roleId, { name: after.name, description: after.description, permissions: JSON.stringify(after.permissions) });
+    await updateRoleRow(trx, { id: roleId, orgId, name: after.name, description: after.description, permissions: after.permissions });
     await recordAudit(trx, actorOf(caller), { orgId, action: 'role.updated', target: { type: 'role', id: roleId }, details: changes }, now);
     return { role: after, changed: true };
   });
   // Holders' effective token scopes follow their role's permissions.
-  if (result.changed) ctx.cache.invalidateOrg(orgId);
-  return result.role;
+  if (result.changed) ctx.invalidate.org(orgId);
+  return roleView(result.role);
 }
 
 export async function deleteRole(ctx: ServiceContext, caller: Caller, orgId: string, roleId: string): Promise<void> {
@@ -192,5 +200,5 @@ export async function deleteRole(ctx: ServiceContext, caller: Caller, orgId: str
       now,
     );
   });
-  ctx.cache.invalidateOrg(orgId);
+  ctx.invalidate.org(orgId);
 }

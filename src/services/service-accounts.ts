@@ -1,68 +1,80 @@
+import type { CreateServiceAccountRequest, ServiceAccountView } from '../contract/index.js';
 import { NotFound } from '../core/errors.js';
 import { newId } from '../core/ids.js';
+import type { User } from '../core/model.js';
 import { normalizeDescription, normalizeName } from '../core/names.js';
+import { isoRequired } from '../core/time.js';
 import type { Executor } from '../store/db.js';
-import type { UserRow } from '../store/schema.js';
 import { findUserById, insertUser, listUsers, setUserStatus } from '../store/users.js';
 import { orgAccess, requirePermission, type Caller } from './access.js';
 import { actorOf, recordAudit } from './audit.js';
 import type { ServiceContext } from './context.js';
 import { addMembership } from './members.js';
-import { pageOf, type Page, type PageRequest } from './pages.js';
-import { suspendOwnerTokens } from './users.js';
+import { mapPage, pageOf, rowsToFetch, type Page, type PageRequest } from './pages.js';
+import { suspendOwnerTokens } from './tokens/transitions.js';
 
-export type NewServiceAccountInput = { name: string; description?: string | null | undefined };
+export function serviceAccountView(account: User): ServiceAccountView {
+  return {
+    id: account.id,
+    org_id: account.orgId ?? '',
+    name: account.name,
+    description: account.description,
+    status: account.status,
+    created_at: isoRequired(account.createdAt),
+    created_by: account.createdBy === null ? null : { id: account.createdBy },
+  };
+}
 
 /**
- * A non-human member that owns tokens for automations: a `users` row of type
- * `service_account` bound to one org, without email or password, holding the `member` role
- * there so its tokens can carry product scopes.
+ * A non-human member that owns tokens for automations: a user of type `service_account` bound
+ * to one org, without email or password, holding the `member` role there so its tokens can carry
+ * product scopes.
  */
 export async function createServiceAccount(
   ctx: ServiceContext,
   caller: Caller,
   orgId: string,
-  input: NewServiceAccountInput,
-): Promise<UserRow> {
+  input: CreateServiceAccountRequest,
+): Promise<ServiceAccountView> {
   const name = normalizeName(input.name);
   const description = normalizeDescription(input.description);
   const now = ctx.clock.now();
   return ctx.db.transaction().execute(async (trx) => {
     const access = await orgAccess(trx, caller, orgId);
     requirePermission(access, 'tokens.manage', 'write');
-    const account: UserRow = {
+    const account: User = {
       id: newId('svc', now),
       type: 'service_account',
       email: null,
       name,
-      password_hash: null,
+      passwordHash: null,
       status: 'active',
-      site_admin: 0,
-      org_id: orgId,
+      siteAdmin: false,
+      orgId,
       description,
-      created_by: caller.user.id,
-      created_at: now,
-      deactivated_at: null,
+      createdBy: caller.user.id,
+      createdAt: now,
+      deactivatedAt: null,
     };
     const actor = actorOf(caller);
     await insertUser(trx, account);
     await recordAudit(trx, actor, { orgId, action: 'service_account.created', target: { type: 'service_account', id: account.id }, details: { name } }, now);
     await addMembership(trx, actor, orgId, account, 'member', now);
-    return account;
+    return serviceAccountView(account);
   });
 }
 
 /** The org's service accounts, newest first, deactivated ones included. */
-export async function listServiceAccounts(ctx: ServiceContext, caller: Caller, orgId: string, page: PageRequest): Promise<Page<UserRow>> {
+export async function listServiceAccounts(ctx: ServiceContext, caller: Caller, orgId: string, page: PageRequest): Promise<Page<ServiceAccountView>> {
   const access = await orgAccess(ctx.db, caller, orgId);
   requirePermission(access, 'tokens.manage', 'read');
-  const rows = await listUsers(ctx.db, { type: 'service_account', orgId, cursor: page.cursor, limit: page.limit + 1 });
-  return pageOf(rows, page.limit, (u) => u.id);
+  const accounts = await listUsers(ctx.db, { type: 'service_account', orgId, cursor: page.cursor, limit: rowsToFetch(page) });
+  return mapPage(pageOf(accounts, page, (u) => u.id), serviceAccountView);
 }
 
-async function serviceAccountOf(db: Executor, orgId: string, id: string): Promise<UserRow> {
+async function serviceAccountOf(db: Executor, orgId: string, id: string): Promise<User> {
   const account = await findUserById(db, id);
-  if (!account || account.type !== 'service_account' || account.org_id !== orgId) throw new NotFound('service account');
+  if (!account || account.type !== 'service_account' || account.orgId !== orgId) throw new NotFound('service account');
   return account;
 }
 
@@ -84,5 +96,5 @@ export async function deactivateServiceAccount(ctx: ServiceContext, caller: Call
       now,
     );
   });
-  ctx.cache.invalidateOwner(id);
+  ctx.invalidate.owner(id);
 }

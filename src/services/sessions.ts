@@ -4,14 +4,14 @@ import { RateLimited, Unauthenticated } from '../core/errors.js';
 import type { RateLimiter } from '../core/rate-limit.js';
 import { DUMMY_PASSWORD_HASH, verifyPassword } from '../core/password.js';
 import { digestSecret, sameDigest } from '../core/token-hash.js';
-import type { UserRow } from '../store/schema.js';
+import type { User } from '../core/model.js';
 import { deleteSession, findSession, insertSession } from '../store/sessions.js';
 import { findUserByEmail, findUserById } from '../store/users.js';
 import type { RequestMeta } from './access.js';
 import { recordAudit } from './audit.js';
 import type { ServiceContext } from './context.js';
 
-export type SignedIn = { user: UserRow; sessionSecret: string; csrfToken: string; expiresAt: number };
+export type SignedIn = { user: User; sessionSecret: string; csrfToken: string; expiresAt: number };
 
 /** The CSRF token bound to a session: derived, so nothing more is stored. */
 export function csrfTokenFor(pepper: Buffer, sessionSecret: string): string {
@@ -44,7 +44,7 @@ export async function signIn(
   enforceLimit(signInFailuresByEmail, email, ctx.clock.now());
   signInByIp.hit(ipKey, ctx.clock.now());
   const user = await findUserByEmail(ctx.db, email);
-  const passwordOk = await verifyPassword(credentials.password, user?.password_hash ?? DUMMY_PASSWORD_HASH);
+  const passwordOk = await verifyPassword(credentials.password, user?.passwordHash ?? DUMMY_PASSWORD_HASH);
   const now = ctx.clock.now();
   if (!user || !passwordOk || user.status !== 'active' || user.type !== 'user') {
     signInFailuresByEmail.hit(email, now);
@@ -61,18 +61,18 @@ export async function signIn(
 }
 
 /** Opens a session for a user who has just proven who they are (sign-in or first-run setup). */
-export async function startSession(ctx: ServiceContext, user: UserRow, meta: RequestMeta): Promise<SignedIn> {
+export async function startSession(ctx: ServiceContext, user: User, meta: RequestMeta): Promise<SignedIn> {
   const now = ctx.clock.now();
   const sessionSecret = randomBase62(43);
   const expiresAt = now + ctx.config.sessionTtlMs;
   await ctx.db.transaction().execute(async (trx) => {
     await insertSession(trx, {
-      id_digest: digestSecret(ctx.pepper, sessionSecret),
-      user_id: user.id,
-      created_at: now,
-      expires_at: expiresAt,
+      idDigest: digestSecret(ctx.pepper, sessionSecret),
+      userId: user.id,
+      createdAt: now,
+      expiresAt,
       ip: meta.ip,
-      user_agent: meta.userAgent?.slice(0, 512) ?? null,
+      userAgent: meta.userAgent?.slice(0, 512) ?? null,
     });
     await recordAudit(
       trx,
@@ -85,15 +85,15 @@ export async function startSession(ctx: ServiceContext, user: UserRow, meta: Req
 }
 
 /** The active user behind a session cookie, or null when it is unknown, expired or the user is gone. */
-export async function sessionUser(ctx: ServiceContext, sessionSecret: string): Promise<UserRow | null> {
+export async function sessionUser(ctx: ServiceContext, sessionSecret: string): Promise<User | null> {
   const digest = digestSecret(ctx.pepper, sessionSecret);
   const session = await findSession(ctx.db, digest);
   if (!session) return null;
-  if (Number(session.expires_at) <= ctx.clock.now()) {
+  if (session.expiresAt <= ctx.clock.now()) {
     await deleteSession(ctx.db, digest);
     return null;
   }
-  const user = await findUserById(ctx.db, session.user_id);
+  const user = await findUserById(ctx.db, session.userId);
   return user && user.status === 'active' ? user : null;
 }
 

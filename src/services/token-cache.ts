@@ -1,34 +1,40 @@
-import type { Permission } from '../core/permissions.js';
-import type { TokenPolicy } from '../core/policy.js';
-import type { TokenRow } from '../store/schema.js';
+import type { AddressMatcher } from '../core/ip-allowlist.js';
+import type { Token, UserType } from '../core/model.js';
+import type { VerifiedToken } from '../contract/index.js';
 
-/** What the verify path needs about one token, its owner and its org, loaded together. */
+/**
+ * What the verify path needs about one token, worked out once when the record is loaded from
+ * the token, its owner and its org: a change to any of them drops the record rather than
+ * editing it, so every derived fact below stays true for the record's life.
+ */
 export type TokenRecord = {
-  row: TokenRow;
-  scopes: string[];
-  ipAllowlist: string[];
-  /** The owner is active and still a member of the token's org. */
-  ownerActive: boolean;
-  ownerType: 'user' | 'service_account';
-  ownerPermissions: ReadonlySet<Permission>;
-  /** For an impersonation token, its creator's current permissions in the org; null for others. */
-  creatorPermissions: ReadonlySet<Permission> | null;
-  /** False once an impersonation token's creator may no longer impersonate in the org. */
-  creatorMayImpersonate: boolean;
-  orgPlan: string;
-  orgFeatures: string[];
-  policy: TokenPolicy;
+  token: Token;
+  ownerType: UserType;
+  /**
+   * Why a token whose own state is active may not be used (its owner left or was deactivated,
+   * its creator may no longer impersonate); null when nothing stands in its way.
+   */
+  blocked: string | null;
+  acceptsXApiKey: boolean;
+  allowsAddress: AddressMatcher;
+  /** The token's scopes ∩ what its owner (and creator) and org still back. Frozen. */
+  effectiveScopes: readonly string[];
+  /** The token as verify describes it. Frozen: every verify of the record shares it. */
+  verified: VerifiedToken;
   loadedAt: number;
 };
 
 /**
- * A bounded LRU of token records keyed by digest. Every change to a token, its owner, a role or
- * an org invalidates what it touches; the TTL bounds staleness for anything missed.
+ * A bounded LRU of token records keyed by digest. Invalidation drops what a change touches; the
+ * TTL bounds staleness for anything missed. A load that overlapped an invalidation does not enter
+ * the cache (it may have read the state from before the change): loads take a ticket first.
  */
 export class TokenCache {
   private readonly entries = new Map<string, TokenRecord>();
   /** The key last in `entries` while it is there: a hot token's hits skip the move to the end. */
   private newest: string | undefined;
+  /** Counts invalidations; a load whose ticket is older than the current generation is not cached. */
+  private generation = 0;
 
   constructor(
     private readonly maxEntries = 10_000,
@@ -51,7 +57,14 @@ export class TokenCache {
     return entry;
   }
 
-  set(digest: string, record: TokenRecord): void {
+  /** Taken before a load reads the store; hand it back to `set`. */
+  ticket(): number {
+    return this.generation;
+  }
+
+  /** Caches a loaded record unless an invalidation ran since its load began. */
+  set(digest: string, record: TokenRecord, ticket: number): void {
+    if (ticket !== this.generation) return;
     this.entries.delete(digest);
     this.entries.set(digest, record);
     this.newest = digest;
@@ -61,24 +74,13 @@ export class TokenCache {
     }
   }
 
-  invalidateToken(tokenId: string): void {
-    this.deleteWhere((r) => r.row.id === tokenId);
-  }
-
-  /** A user's tokens, and the impersonation tokens they created, whose power hangs on theirs too. */
-  invalidateOwner(userId: string): void {
-    this.deleteWhere((r) => r.row.owner_id === userId || r.row.created_by === userId);
-  }
-
-  invalidateOrg(orgId: string): void {
-    this.deleteWhere((r) => r.row.org_id === orgId);
+  /** Drops every record that matches; called by the invalidation port only. */
+  drop(match: (record: TokenRecord) => boolean): void {
+    this.generation += 1;
+    for (const [digest, record] of this.entries) if (match(record)) this.entries.delete(digest);
   }
 
   get size(): number {
     return this.entries.size;
-  }
-
-  private deleteWhere(match: (record: TokenRecord) => boolean): void {
-    for (const [digest, record] of this.entries) if (match(record)) this.entries.delete(digest);
   }
 }

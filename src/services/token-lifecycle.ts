@@ -1,6 +1,6 @@
 import { isoRequired } from '../core/time.js';
 import { DAY_MS } from '../core/policy.js';
-import type { TokenRow } from '../store/schema.js';
+import type { Token } from '../core/model.js';
 import { allOrgs } from '../store/orgs.js';
 import { claimNotification, tokensEnteringWarning, tokensNewlyExpired } from '../store/tokens.js';
 import { recordAudit, systemActor } from './audit.js';
@@ -32,24 +32,24 @@ export async function sweepTokenLifecycle(ctx: ServiceContext): Promise<SweepRes
 
 async function announce(
   ctx: ServiceContext,
-  token: TokenRow,
+  token: Token,
   column: 'expiring_notified_at' | 'expired_notified_at',
   action: 'token.expiring' | 'token.expired',
   now: number,
 ): Promise<boolean> {
   return ctx.db.transaction().execute(async (trx) => {
     if (!(await claimNotification(trx, token.id, column, now))) return false;
-    const expiresAt = Number(token.expires_at);
+    const expiresAt = token.expiresAt!;
     await recordAudit(
       trx,
       systemActor({ ip: null, userAgent: null }),
       {
-        orgId: token.org_id,
+        orgId: token.orgId,
         action,
         target: { type: 'token', id: token.id },
         details: {
           name: token.name,
-          owner_id: token.owner_id,
+          owner_id: token.ownerId,
           expires_at: isoRequired(expiresAt),
           ...(action === 'token.expiring' ? { days_left: Math.ceil((expiresAt - now) / DAY_MS) } : {}),
         },

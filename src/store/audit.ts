@@ -1,9 +1,41 @@
-import type { Insertable } from 'kysely';
+import type { AuditRecord } from '../core/model.js';
+import { json } from './row-mapper.js';
 import type { Executor } from './db.js';
-import type { AuditEventRow, AuditEventsTable } from './schema.js';
+import type { AuditEventRow } from './schema.js';
 
-export async function insertAuditEvent(db: Executor, event: Insertable<AuditEventsTable>): Promise<void> {
-  await db.insertInto('audit_events').values(event).execute();
+function auditFromRow(row: AuditEventRow): AuditRecord {
+  return {
+    id: row.id,
+    orgId: row.org_id,
+    action: row.action,
+    actor: { type: row.actor_type, id: row.actor_id },
+    impersonatorId: row.impersonator_id,
+    target: row.target_type !== null && row.target_id !== null ? { type: row.target_type, id: row.target_id } : null,
+    ip: row.ip,
+    userAgent: row.user_agent,
+    createdAt: row.created_at,
+    details: json<Record<string, unknown>>().fromRow(row.details),
+  };
+}
+
+export async function insertAuditEvent(db: Executor, event: AuditRecord): Promise<void> {
+  await db
+    .insertInto('audit_events')
+    .values({
+      id: event.id,
+      org_id: event.orgId,
+      action: event.action,
+      actor_type: event.actor.type,
+      actor_id: event.actor.id,
+      impersonator_id: event.impersonatorId,
+      target_type: event.target?.type ?? null,
+      target_id: event.target?.id ?? null,
+      ip: event.ip,
+      user_agent: event.userAgent,
+      created_at: event.createdAt,
+      details: JSON.stringify(event.details),
+    })
+    .execute();
 }
 
 export type AuditFilter = {
@@ -19,7 +51,7 @@ export type AuditFilter = {
   limit: number;
 };
 
-export async function listAuditEvents(db: Executor, filter: AuditFilter): Promise<AuditEventRow[]> {
+export async function listAuditEvents(db: Executor, filter: AuditFilter): Promise<AuditRecord[]> {
   let query = db
     .selectFrom('audit_events')
     .selectAll()
@@ -40,5 +72,5 @@ export async function listAuditEvents(db: Executor, filter: AuditFilter): Promis
   if (filter.since !== undefined) query = query.where('created_at', '>=', filter.since);
   if (filter.until !== undefined) query = query.where('created_at', '<', filter.until);
   if (filter.cursor !== undefined) query = query.where('id', '<', filter.cursor);
-  return query.orderBy('id', 'desc').limit(filter.limit).execute();
+  return (await query.orderBy('id', 'desc').limit(filter.limit).execute()).map(auditFromRow);
 }

@@ -1,4 +1,5 @@
 import SQLite from 'better-sqlite3';
+import { chmodSync, closeSync, existsSync, openSync } from 'node:fs';
 import { Kysely, Migrator, sql, SqliteDialect, type Migration, type MigrationProvider, type Transaction } from 'kysely';
 import * as initial from './migrations/001-initial.js';
 import type { Database } from './schema.js';
@@ -14,8 +15,14 @@ const MIGRATIONS: Record<string, Migration> = {
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
 
-/** Opens (creating if need be) the embedded SQLite database in WAL mode. */
+/**
+ * Opens (creating if need be) the embedded SQLite database in WAL mode. The file is the server's
+ * secrets' neighbour and holds every token digest: only its owner may read it. SQLite creates the
+ * -wal and -shm files with the database file's mode; older ones are narrowed here too.
+ */
 export function openSqlite(file: string): Db {
+  if (!existsSync(file)) closeSync(openSync(file, 'a', 0o600));
+  for (const path of [file, `${file}-wal`, `${file}-shm`]) if (existsSync(path)) chmodSync(path, 0o600);
   const database = new SQLite(file);
   database.pragma('journal_mode = WAL');
   database.pragma('synchronous = NORMAL');

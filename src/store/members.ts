@@ -1,8 +1,5 @@
+import type { Member } from '../core/model.js';
 import type { Executor } from './db.js';
-import type { MembershipRow, UserRow } from './schema.js';
-
-/** A membership with the member's identity, as member lists show it. */
-export type MemberRow = MembershipRow & Pick<UserRow, 'email' | 'name' | 'type' | 'status'>;
 
 function membersQuery(db: Executor, orgId: string) {
   return db
@@ -21,19 +18,28 @@ function membersQuery(db: Executor, orgId: string) {
     .where('memberships.org_id', '=', orgId);
 }
 
-/** An org's members in user id order (oldest account first) after `cursor`. */
-export async function listMembers(
-  db: Executor,
-  orgId: string,
-  options: { cursor?: string | undefined; limit: number },
-): Promise<MemberRow[]> {
-  let query = membersQuery(db, orgId);
-  if (options.cursor !== undefined) query = query.where('memberships.user_id', '>', options.cursor);
-  return query.orderBy('memberships.user_id').limit(options.limit).execute();
+type MemberRow = Awaited<ReturnType<ReturnType<typeof membersQuery>['executeTakeFirstOrThrow']>>;
+
+function memberFromRow(row: MemberRow): Member {
+  return {
+    orgId: row.org_id,
+    userId: row.user_id,
+    role: row.role,
+    createdAt: row.created_at,
+    user: { id: row.user_id, email: row.email, name: row.name, type: row.type, status: row.status },
+  };
 }
 
-export async function findMember(db: Executor, orgId: string, userId: string): Promise<MemberRow | undefined> {
-  return membersQuery(db, orgId).where('memberships.user_id', '=', userId).executeTakeFirst();
+/** An org's members in user id order (oldest account first) after `cursor`. */
+export async function listMembers(db: Executor, orgId: string, options: { cursor?: string | undefined; limit: number }): Promise<Member[]> {
+  let query = membersQuery(db, orgId);
+  if (options.cursor !== undefined) query = query.where('memberships.user_id', '>', options.cursor);
+  return (await query.orderBy('memberships.user_id').limit(options.limit).execute()).map(memberFromRow);
+}
+
+export async function findMember(db: Executor, orgId: string, userId: string): Promise<Member | undefined> {
+  const row = await membersQuery(db, orgId).where('memberships.user_id', '=', userId).executeTakeFirst();
+  return row && memberFromRow(row);
 }
 
 export async function updateMembershipRole(db: Executor, orgId: string, userId: string, role: string): Promise<void> {

@@ -1,4 +1,7 @@
-import type { Insertable, Selectable, Updateable } from 'kysely';
+import type { Selectable } from 'kysely';
+import type { ActorType, UserStatus, UserType } from '../core/model.js';
+import type { TokenKind } from '../core/policy.js';
+import type { DisabledReason, RevokedReason } from '../core/token-status.js';
 
 /**
  * The Kysely database interface. Times are epoch milliseconds (integers on SQLite, bigint on
@@ -18,12 +21,11 @@ export interface Database {
 
 export interface UsersTable {
   id: string;
-  /** `user` signs in with a password; `service_account` only owns tokens in one org. */
-  type: 'user' | 'service_account';
+  type: UserType;
   email: string | null;
   name: string;
   password_hash: string | null;
-  status: 'active' | 'deactivated';
+  status: UserStatus;
   site_admin: number;
   /** A service account belongs to exactly one org. */
   org_id: string | null;
@@ -69,7 +71,7 @@ export interface TokensTable {
   impersonation: number;
   name: string;
   description: string | null;
-  kind: 'api_key' | 'jwt';
+  kind: TokenKind;
   scopes: string;
   digest: string;
   hint: string;
@@ -80,9 +82,9 @@ export interface TokensTable {
   last_used_ip: string | null;
   /** In the future while a rotated-away token is inside its grace period. */
   revoked_at: number | null;
-  revoked_reason: string | null;
+  revoked_reason: RevokedReason | null;
   disabled_at: number | null;
-  disabled_reason: string | null;
+  disabled_reason: DisabledReason | null;
   rotated_from: string | null;
   replaced_by: string | null;
   expiring_notified_at: number | null;
@@ -102,7 +104,7 @@ export interface AuditEventsTable {
   id: string;
   org_id: string | null;
   action: string;
-  actor_type: string;
+  actor_type: ActorType;
   actor_id: string | null;
   impersonator_id: string | null;
   target_type: string | null;
@@ -134,8 +136,6 @@ export type OrgRow = Selectable<OrgsTable>;
 export type RoleRow = Selectable<RolesTable>;
 export type MembershipRow = Selectable<MembershipsTable>;
 export type TokenRow = Selectable<TokensTable>;
-export type NewToken = Insertable<TokensTable>;
-export type TokenUpdate = Updateable<TokensTable>;
 export type SessionRow = Selectable<SessionsTable>;
 export type AuditEventRow = Selectable<AuditEventsTable>;
 export type VerifierRow = Selectable<VerifiersTable>;

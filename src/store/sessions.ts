@@ -1,13 +1,17 @@
-import type { Insertable } from 'kysely';
+import type { Session } from '../core/model.js';
+import { rowMapper } from './row-mapper.js';
+import type { SessionRow } from './schema.js';
 import type { Executor } from './db.js';
-import type { SessionRow, SessionsTable } from './schema.js';
 
-export async function insertSession(db: Executor, session: Insertable<SessionsTable>): Promise<void> {
-  await db.insertInto('sessions').values(session).execute();
+const sessions = rowMapper<SessionRow, Session>({});
+
+export async function insertSession(db: Executor, session: Session): Promise<void> {
+  await db.insertInto('sessions').values(sessions.toRow(session)).execute();
 }
 
-export async function findSession(db: Executor, idDigest: string): Promise<SessionRow | undefined> {
-  return db.selectFrom('sessions').selectAll().where('id_digest', '=', idDigest).executeTakeFirst();
+export async function findSession(db: Executor, idDigest: string): Promise<Session | undefined> {
+  const row = await db.selectFrom('sessions').selectAll().where('id_digest', '=', idDigest).executeTakeFirst();
+  return row && sessions.fromRow(row);
 }
 
 export async function deleteSession(db: Executor, idDigest: string): Promise<void> {

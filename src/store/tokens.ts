@@ -1,26 +1,49 @@
 import { sql, type ExpressionBuilder } from 'kysely';
+import type { Token } from '../core/model.js';
 import type { TokenKind } from '../core/policy.js';
+import type { TokenStatus } from '../core/token-status.js';
+import type { TokenStateChange } from '../core/token-transitions.js';
+import { BOOLEAN, json, rowMapper } from './row-mapper.js';
 import type { Executor } from './db.js';
-import type { Database, NewToken, TokenRow, TokenUpdate } from './schema.js';
+import type { Database, TokenRow } from './schema.js';
 
 type TokenEb = ExpressionBuilder<Database, 'tokens'>;
 
-export async function insertToken(db: Executor, token: NewToken): Promise<void> {
-  await db.insertInto('tokens').values(token).execute();
+export const tokens = rowMapper<TokenRow, Token>({ impersonation: BOOLEAN, scopes: json<string[]>(), ipAllowlist: json<string[]>() });
+
+/** What may change about a stored token: its name and description, and its state. */
+export type TokenChange = TokenStateChange & Partial<Pick<Token, 'name' | 'description'>>;
+
+export async function insertToken(db: Executor, token: Token): Promise<void> {
+  await db.insertInto('tokens').values(tokens.toRow(token)).execute();
 }
 
-export async function findTokenById(db: Executor, orgId: string, id: string): Promise<TokenRow | undefined> {
-  return db.selectFrom('tokens').selectAll().where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst();
+export async function findTokenById(db: Executor, orgId: string, id: string): Promise<Token | undefined> {
+  const row = await db.selectFrom('tokens').selectAll().where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst();
+  return row && tokens.fromRow(row);
 }
 
 /** The verify path's lookup: one probe of the unique digest index. */
-export async function findTokenByDigest(db: Executor, digest: string): Promise<TokenRow | undefined> {
-  return db.selectFrom('tokens').selectAll().where('digest', '=', digest).executeTakeFirst();
+export async function findTokenByDigest(db: Executor, digest: string): Promise<Token | undefined> {
+  const row = await db.selectFrom('tokens').selectAll().where('digest', '=', digest).executeTakeFirst();
+  return row && tokens.fromRow(row);
 }
 
-export async function updateToken(db: Executor, id: string, change: TokenUpdate): Promise<void> {
-  await db.updateTable('tokens').set(change).where('id', '=', id).execute();
+export async function updateToken(db: Executor, id: string, change: TokenChange): Promise<void> {
+  await db.updateTable('tokens').set(tokens.toColumns(change)).where('id', '=', id).execute();
 }
+
+/**
+ * Writes a rotation's change only if nothing replaced the token yet: true for the one rotation
+ * that wins when two race (the check before it cannot see a concurrent writer).
+ */
+export async function updateTokenIfNotReplaced(db: Executor, id: string, change: TokenChange): Promise<boolean> {
+  const result = await db.updateTable('tokens').set(tokens.toColumns(change)).where('id', '=', id).where('replaced_by', 'is', null).executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+const notRevoked = (now: number) => (eb: TokenEb) => eb.or([eb('revoked_at', 'is', null), eb('revoked_at', '>', now)]);
+const notExpired = (now: number) => (eb: TokenEb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]);
 
 /** Tokens that still count against the per-user cap: neither revoked, nor expired, nor disabled. */
 export async function countActiveTokens(db: Executor, orgId: string, ownerId: string, nowMs: number): Promise<number> {
@@ -30,14 +53,12 @@ export async function countActiveTokens(db: Executor, orgId: string, ownerId: st
     .where('org_id', '=', orgId)
     .where('owner_id', '=', ownerId)
     .where('impersonation', '=', 0)
-    .where((eb) => eb.or([eb('revoked_at', 'is', null), eb('revoked_at', '>', nowMs)]))
-    .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', nowMs)]))
+    .where(notRevoked(nowMs))
+    .where(notExpired(nowMs))
     .where('disabled_at', 'is', null)
     .executeTakeFirstOrThrow();
   return Number(row.n);
 }
-
-export type TokenStatusFilter = 'active' | 'expired' | 'revoked' | 'disabled';
 
 export type TokenListFilter = {
   orgId: string;
@@ -46,7 +67,7 @@ export type TokenListFilter = {
   hideImpersonation: boolean;
   /** Only impersonation tokens (for holders of `tokens.impersonate` without `tokens.manage`). */
   onlyImpersonation?: boolean | undefined;
-  status?: TokenStatusFilter | undefined;
+  status?: TokenStatus | undefined;
   kind?: TokenKind | undefined;
   /** Case-insensitive substring of the name. */
   q?: string | undefined;
@@ -60,7 +81,7 @@ export type TokenListFilter = {
   retainSince: number;
 };
 
-export async function listTokens(db: Executor, f: TokenListFilter): Promise<TokenRow[]> {
+export async function listTokens(db: Executor, f: TokenListFilter): Promise<Token[]> {
   const now = f.nowMs;
   let query = db.selectFrom('tokens').selectAll().where('org_id', '=', f.orgId);
   if (f.ownerId !== undefined) query = query.where('owner_id', '=', f.ownerId);
@@ -78,20 +99,18 @@ export async function listTokens(db: Executor, f: TokenListFilter): Promise<Toke
       eb.or([eb('expires_at', 'is', null), eb('expires_at', '>=', f.retainSince)]),
     ]),
   );
-  const notRevoked = (eb: TokenEb) => eb.or([eb('revoked_at', 'is', null), eb('revoked_at', '>', now)]);
-  const notExpired = (eb: TokenEb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]);
   switch (f.status) {
     case 'revoked':
       query = query.where('revoked_at', '<=', now);
       break;
     case 'expired':
-      query = query.where(notRevoked).where('expires_at', '<=', now);
+      query = query.where(notRevoked(now)).where('expires_at', '<=', now);
       break;
     case 'disabled':
-      query = query.where(notRevoked).where(notExpired).where('disabled_at', 'is not', null);
+      query = query.where(notRevoked(now)).where(notExpired(now)).where('disabled_at', 'is not', null);
       break;
     case 'active':
-      query = query.where(notRevoked).where(notExpired).where('disabled_at', 'is', null);
+      query = query.where(notRevoked(now)).where(notExpired(now)).where('disabled_at', 'is', null);
       break;
     case undefined:
       break;
@@ -99,50 +118,36 @@ export async function listTokens(db: Executor, f: TokenListFilter): Promise<Toke
   if (f.endingBefore !== undefined) {
     const before = f.endingBefore;
     query = query
-      .where(notRevoked)
-      .where(notExpired)
+      .where(notRevoked(now))
+      .where(notExpired(now))
       .where('disabled_at', 'is', null)
       .where((eb) => eb.or([eb('expires_at', '<=', before), eb('revoked_at', '<=', before)]));
   }
   if (f.cursor !== undefined) query = query.where('id', '<', f.cursor);
-  return query.orderBy('id', 'desc').limit(f.limit).execute();
+  return (await query.orderBy('id', 'desc').limit(f.limit).execute()).map(tokens.fromRow);
 }
 
 /** Every token of a rotation chain: follows `rotated_from` back and `replaced_by` forward. */
-export async function rotationChain(db: Executor, start: TokenRow): Promise<TokenRow[]> {
-  const chain = new Map<string, TokenRow>([[start.id, start]]);
-  for (const link of ['rotated_from', 'replaced_by'] as const) {
+export async function rotationChain(db: Executor, start: Token): Promise<Token[]> {
+  const chain = new Map<string, Token>([[start.id, start]]);
+  for (const link of ['rotatedFrom', 'replacedBy'] as const) {
     let next = start[link];
     while (next !== null && !chain.has(next)) {
       const row = await db.selectFrom('tokens').selectAll().where('id', '=', next).executeTakeFirst();
       if (!row) break;
-      chain.set(row.id, row);
-      next = row[link];
+      const token = tokens.fromRow(row);
+      chain.set(token.id, token);
+      next = token[link];
     }
   }
   return [...chain.values()];
 }
 
-/** Disables every still-enabled token an owner holds in an org (or in every org). */
-export async function disableTokensOfOwner(
-  db: Executor,
-  ownerId: string,
-  orgId: string | null,
-  reason: string,
-  nowMs: number,
-): Promise<string[]> {
-  let query = db
-    .selectFrom('tokens')
-    .select('id')
-    .where('owner_id', '=', ownerId)
-    .where('disabled_at', 'is', null)
-    .where((eb) => eb.or([eb('revoked_at', 'is', null), eb('revoked_at', '>', nowMs)]));
+/** The tokens an owner holds in an org (or in every org) that are not revoked for good yet. */
+export async function unrevokedTokensOfOwner(db: Executor, ownerId: string, orgId: string | null, nowMs: number): Promise<Token[]> {
+  let query = db.selectFrom('tokens').selectAll().where('owner_id', '=', ownerId).where(notRevoked(nowMs));
   if (orgId !== null) query = query.where('org_id', '=', orgId);
-  const ids = (await query.execute()).map((r) => r.id);
-  if (ids.length > 0) {
-    await db.updateTable('tokens').set({ disabled_at: nowMs, disabled_reason: reason }).where('id', 'in', ids).execute();
-  }
-  return ids;
+  return (await query.orderBy('id').execute()).map(tokens.fromRow);
 }
 
 /** Writes buffered last-used times; never moves a time backwards. */
@@ -157,22 +162,9 @@ export async function recordUsage(db: Executor, usage: { id: string; at: number;
   }
 }
 
-/** The type (user or service account) of each owner, for the wire's `owner.type`. */
-export async function ownerTypes(db: Executor, ownerIds: readonly string[]): Promise<Map<string, 'user' | 'service_account'>> {
-  if (ownerIds.length === 0) return new Map();
-  const rows = await db.selectFrom('users').select(['id', 'type']).where('id', 'in', [...new Set(ownerIds)]).execute();
-  return new Map(rows.map((r) => [r.id, r.type]));
-}
-
 /** Active tokens of an org whose expiry falls before `before` and that were not yet announced. */
-export async function tokensEnteringWarning(
-  db: Executor,
-  orgId: string,
-  before: number,
-  nowMs: number,
-  limit: number,
-): Promise<TokenRow[]> {
-  return db
+export async function tokensEnteringWarning(db: Executor, orgId: string, before: number, nowMs: number, limit: number): Promise<Token[]> {
+  const rows = await db
     .selectFrom('tokens')
     .selectAll()
     .where('org_id', '=', orgId)
@@ -180,15 +172,16 @@ export async function tokensEnteringWarning(
     .where('expires_at', '>', nowMs)
     .where('expires_at', '<=', before)
     .where('disabled_at', 'is', null)
-    .where((eb) => eb.or([eb('revoked_at', 'is', null), eb('revoked_at', '>', nowMs)]))
+    .where(notRevoked(nowMs))
     .orderBy('expires_at')
     .limit(limit)
     .execute();
+  return rows.map(tokens.fromRow);
 }
 
 /** Tokens that reached their expiry (before any revocation) and were not yet announced. */
-export async function tokensNewlyExpired(db: Executor, nowMs: number, limit: number): Promise<TokenRow[]> {
-  return db
+export async function tokensNewlyExpired(db: Executor, nowMs: number, limit: number): Promise<Token[]> {
+  const rows = await db
     .selectFrom('tokens')
     .selectAll()
     .where('expired_notified_at', 'is', null)
@@ -197,6 +190,7 @@ export async function tokensNewlyExpired(db: Executor, nowMs: number, limit: num
     .orderBy('expires_at')
     .limit(limit)
     .execute();
+  return rows.map(tokens.fromRow);
 }
 
 /**
@@ -209,29 +203,6 @@ export async function claimNotification(
   column: 'expiring_notified_at' | 'expired_notified_at',
   nowMs: number,
 ): Promise<boolean> {
-  const result = await db
-    .updateTable('tokens')
-    .set({ [column]: nowMs })
-    .where('id', '=', id)
-    .where(column, 'is', null)
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows) === 1;
-}
-
-/**
- * Marks a token as replaced by its successor, only if nothing replaced it yet: true for the one
- * rotation that wins when two race (the check before it cannot see a concurrent writer).
- */
-export async function markReplaced(
-  db: Executor,
-  id: string,
-  change: { replacedBy: string; revokedAt: number },
-): Promise<boolean> {
-  const result = await db
-    .updateTable('tokens')
-    .set({ replaced_by: change.replacedBy, revoked_at: change.revokedAt, revoked_reason: 'rotated' })
-    .where('id', '=', id)
-    .where('replaced_by', 'is', null)
-    .executeTakeFirst();
+  const result = await db.updateTable('tokens').set({ [column]: nowMs }).where('id', '=', id).where(column, 'is', null).executeTakeFirst();
   return Number(result.numUpdatedRows) === 1;
 }

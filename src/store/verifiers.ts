@@ -1,25 +1,30 @@
-import type { Insertable } from 'kysely';
+import type { Verifier } from '../core/model.js';
+import { rowMapper } from './row-mapper.js';
 import type { Executor } from './db.js';
-import type { VerifierRow, VerifiersTable } from './schema.js';
+import type { VerifierRow } from './schema.js';
 
-export async function insertVerifier(db: Executor, verifier: Insertable<VerifiersTable>): Promise<void> {
-  await db.insertInto('verifiers').values(verifier).execute();
+const verifiers = rowMapper<VerifierRow, Verifier>({});
+
+export async function insertVerifier(db: Executor, verifier: Verifier): Promise<void> {
+  await db.insertInto('verifiers').values(verifiers.toRow(verifier)).execute();
 }
 
-export async function findVerifierById(db: Executor, id: string): Promise<VerifierRow | undefined> {
-  return db.selectFrom('verifiers').selectAll().where('id', '=', id).executeTakeFirst();
+export async function findVerifierById(db: Executor, id: string): Promise<Verifier | undefined> {
+  const row = await db.selectFrom('verifiers').selectAll().where('id', '=', id).executeTakeFirst();
+  return row && verifiers.fromRow(row);
 }
 
 /** A verifier's authentication: one probe of the unique digest index. */
-export async function findVerifierByDigest(db: Executor, digest: string): Promise<VerifierRow | undefined> {
-  return db.selectFrom('verifiers').selectAll().where('digest', '=', digest).executeTakeFirst();
+export async function findVerifierByDigest(db: Executor, digest: string): Promise<Verifier | undefined> {
+  const row = await db.selectFrom('verifiers').selectAll().where('digest', '=', digest).executeTakeFirst();
+  return row && verifiers.fromRow(row);
 }
 
 /** Newest first: verifiers with an id below the cursor. */
-export async function listVerifiers(db: Executor, options: { cursor?: string | undefined; limit: number }): Promise<VerifierRow[]> {
+export async function listVerifiers(db: Executor, options: { cursor?: string | undefined; limit: number }): Promise<Verifier[]> {
   let query = db.selectFrom('verifiers').selectAll();
   if (options.cursor !== undefined) query = query.where('id', '<', options.cursor);
-  return query.orderBy('id', 'desc').limit(options.limit).execute();
+  return (await query.orderBy('id', 'desc').limit(options.limit).execute()).map(verifiers.fromRow);
 }
 
 export async function revokeVerifier(db: Executor, id: string, nowMs: number): Promise<void> {

@@ -97,10 +97,10 @@ describe('mergePolicy', () => {
     expect(codeOf(() => mergePolicy(base, { expiration_presets_days: [30, 400] }, DEFAULT_BOUNDS))).toBe('expiration_too_long');
     expect(codeOf(() => mergePolicy(base, { max_lifetime_days: 90 }, DEFAULT_BOUNDS))).toBe('expiration_too_long');
     expect(codeOf(() => mergePolicy(base, { expiration_required: false }, DEFAULT_BOUNDS))).toBe('expiration_required');
-    expect(codeOf(() => mergePolicy(base, { max_tokens_per_user: 101 }, DEFAULT_BOUNDS))).toBe('validation_failed');
+    expect(codeOf(() => mergePolicy(base, { max_tokens_per_user: 101 }, DEFAULT_BOUNDS))).toBe('bound_exceeded');
     expect(codeOf(() => mergePolicy(base, { allowed_kinds: [] }, DEFAULT_BOUNDS))).toBe('validation_failed');
     const jwtOnly = { ...DEFAULT_BOUNDS, allowed_kinds: ['jwt' as const] };
-    expect(codeOf(() => mergePolicy(defaultPolicy(jwtOnly), { allowed_kinds: ['api_key'] }, jwtOnly))).toBe('validation_failed');
+    expect(codeOf(() => mergePolicy(defaultPolicy(jwtOnly), { allowed_kinds: ['api_key'] }, jwtOnly))).toBe('kind_not_allowed');
     expect(
       codeOf(() => mergePolicy(base, { expiration_presets_days: [], allow_custom_expiration: false }, DEFAULT_BOUNDS)),
     ).toBe('validation_failed');
@@ -131,7 +131,7 @@ describe('resolveExpiration', () => {
   it('refuses days that are not a preset', () => {
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 365 }).filter((d) => !policy.expiration_presets_days.includes(d)), (days) => {
-        expect(codeOf(() => resolveExpiration({ expiresInDays: days }, policy, NOW))).toBe('validation_failed');
+        expect(codeOf(() => resolveExpiration({ expiresInDays: days }, policy, NOW))).toBe('expiration_not_allowed');
       }),
     );
     expect(codeOf(() => resolveExpiration({ expiresInDays: 400 }, policy, NOW))).toBe('expiration_too_long');

@@ -1,8 +1,9 @@
 import type { LightMyRequestResponse } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { csvCell, csvRecord, exportAuditLog, type AuditEventView } from '../../src/services/audit-log.js';
+import type { AuditEventView } from '../../src/contract/index.js';
+import { csvCell, csvRecord, exportAuditLog } from '../../src/services/audit-log.js';
 import { recordAudit } from '../../src/services/audit.js';
-import type { OrgRow, UserRow } from '../../src/store/schema.js';
+import type { Org, User } from '../../src/core/model.js';
 import { updateToken } from '../../src/store/tokens.js';
 import { addMember, makeOrg, makeRole, makeToken, makeUser, PASSWORD, seedOrg, signIn } from '../factories.js';
 import { json, startTestApp, type TestApp } from '../harness.js';
@@ -13,15 +14,15 @@ beforeEach(async () => {
 });
 afterEach(() => t.close());
 
-const url = (org: OrgRow, query = '') => `/api/v1/orgs/${org.id}/audit-events${query}`;
+const url = (org: Org, query = '') => `/api/v1/orgs/${org.id}/audit-events${query}`;
 const EVENT_KEYS = ['action', 'actor', 'created_at', 'details', 'id', 'ip', 'org_id', 'target', 'user_agent'];
 
 /** Writes one event straight through recordAudit, then moves the clock so events sort by creation. */
 async function record(
-  org: OrgRow,
+  org: Org,
   action: string,
-  actor: UserRow,
-  options: { target?: { type: string; id: string }; details?: Record<string, unknown>; impersonator?: UserRow; userAgent?: string } = {},
+  actor: User,
+  options: { target?: { type: string; id: string }; details?: Record<string, unknown>; impersonator?: User; userAgent?: string } = {},
 ): Promise<string> {
   const id = await recordAudit(
     t.ctx.db,
@@ -40,7 +41,7 @@ async function record(
 
 type Page = { data: AuditEventView[]; next_cursor: string | null };
 
-async function list(org: OrgRow, headers: Record<string, string>, query = ''): Promise<Page> {
+async function list(org: Org, headers: Record<string, string>, query = ''): Promise<Page> {
   const response = await t.app.inject({ method: 'GET', url: url(org, query), headers });
   expect(response.statusCode, response.body).toBe(200);
   return json<Page>(response);
@@ -407,9 +408,9 @@ describe('the audit log never holds a secret', () => {
     for (const headers of [{ authorization: `Bearer ${live.secret}` }, { 'x-api-key': live.secret }, { authorization: `Bearer ${jwt.secret}` }]) {
       expect((await t.app.inject({ method: 'GET', url: '/api/v1/me', headers })).statusCode).toBe(200);
     }
-    await updateToken(t.ctx.db, revoked.id, { revoked_at: t.clock.now(), revoked_reason: 'manual' });
-    await updateToken(t.ctx.db, disabled.id, { disabled_at: t.clock.now(), disabled_reason: 'manual' });
-    t.ctx.cache.invalidateOrg(org.id);
+    await updateToken(t.ctx.db, revoked.id, { revokedAt: t.clock.now(), revokedReason: 'manual' });
+    await updateToken(t.ctx.db, disabled.id, { disabledAt: t.clock.now(), disabledReason: 'manual' });
+    t.ctx.invalidate.org(org.id);
     t.clock.advanceDays(2);
     for (const secret of [revoked.secret, disabled.secret, expiring.secret]) {
       const response = await t.app.inject({ method: 'GET', url: '/api/v1/me', headers: { authorization: `Bearer ${secret}` } });
@@ -473,7 +474,8 @@ describe('GET /api/v1/audit-events (the deployment log)', () => {
   it('answers no HEAD, which would audit an export that is never sent', async () => {
     const { org, owner } = await seedOrg(t.app, t.ctx);
     const head = await t.app.inject({ method: 'HEAD', url: url(org, '?format=csv'), headers: owner.headers });
-    expect(head.statusCode).toBe(404);
+    expect(head.statusCode).toBe(405);
+    expect(head.headers.allow).toBe('GET');
     const exported = await t.ctx.db.selectFrom('audit_events').selectAll().where('action', '=', 'audit.exported').execute();
     expect(exported).toHaveLength(0);
   });

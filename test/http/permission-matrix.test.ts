@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { UserRow } from '../../src/store/schema.js';
+import type { User } from '../../src/core/model.js';
 import { updateToken } from '../../src/store/tokens.js';
 import { addMember, makeOrg, makeRole, makeServiceAccount, makeToken, makeUser, PASSWORD, seedOrg, signIn, type SessionHeaders } from '../factories.js';
 import { startTestApp, type TestApp } from '../harness.js';
@@ -146,7 +146,7 @@ const enable = (target: Target, reason: 'manual' | 'administrative'): TokenCall 
   method: 'POST',
   url: (f) => `${tokenUrl(f, target)}/enable`,
   payload: {},
-  prepare: (f) => updateToken(t.ctx.db, f.tokens[target], { disabled_at: t.clock.ms, disabled_reason: reason }),
+  prepare: (f) => updateToken(t.ctx.db, f.tokens[target], { disabledAt: t.clock.ms, disabledReason: reason }),
 });
 const impersonateColleague: TokenCall = {
   method: 'POST',
@@ -197,7 +197,7 @@ const TOKEN_CALLER_SCOPES: Partial<Record<TokenPersona, string[]>> = {
 
 async function arrangeTokens(persona: TokenPersona): Promise<{ headers: Record<string, string>; fixture: TokenFixture }> {
   const org = await makeOrg(t.ctx, persona === 'member, self-service off' ? { policy: { self_service: false } } : {});
-  const people: Record<'owner' | 'admin' | 'member' | 'colleague', UserRow> = {
+  const people: Record<'owner' | 'admin' | 'member' | 'colleague', User> = {
     owner: await makeUser(t.ctx),
     admin: await makeUser(t.ctx),
     member: await makeUser(t.ctx),

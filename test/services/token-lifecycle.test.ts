@@ -37,9 +37,9 @@ describe('token lifecycle sweeps', () => {
     const inWide = await makeToken(t.ctx, wide.org, wide.member.user, { expiresInDays: 30 });
     const inNarrow = await makeToken(t.ctx, narrow.org, narrow.member.user, { expiresInDays: 30 });
     const revoked = await makeToken(t.ctx, wide.org, wide.member.user, { expiresInDays: 30 });
-    await updateToken(t.ctx.db, revoked.id, { revoked_at: t.clock.now(), revoked_reason: 'manual' });
+    await updateToken(t.ctx.db, revoked.id, { revokedAt: t.clock.now(), revokedReason: 'manual' });
     const disabled = await makeToken(t.ctx, wide.org, wide.member.user, { expiresInDays: 30 });
-    await updateToken(t.ctx.db, disabled.id, { disabled_at: t.clock.now(), disabled_reason: 'manual' });
+    await updateToken(t.ctx.db, disabled.id, { disabledAt: t.clock.now(), disabledReason: 'manual' });
     t.clock.advance(1);
     expect(await sweepTokenLifecycle(t.ctx)).toEqual({ expiring: [inWide.id], expired: [] });
 

@@ -4,7 +4,7 @@ import { systemActor } from '../../services/audit.js';
 import { createFirstSiteAdmin } from '../../services/bootstrap.js';
 import { addMember } from '../../services/members.js';
 import { createOrg } from '../../services/orgs.js';
-import { createUser } from '../../services/users.js';
+import { createUser, userView } from '../../services/users.js';
 import { createVerifier } from '../../services/verifiers.js';
 import { readStdinLine, withContext } from '../operator.js';
 import { collect } from '../options.js';
@@ -31,7 +31,7 @@ export function registerAdminCommands(program: Command): void {
       const password = await passwordFrom(options, 'KEYWARD_ADMIN_PASSWORD');
       const name = options.name ?? options.email.split('@')[0] ?? 'admin';
       const user = await withContext((ctx) => createFirstSiteAdmin(ctx, { email: options.email, name, password }, systemActor()));
-      if (options.json) return out.json({ id: user.id, email: user.email, name: user.name, site_admin: true });
+      if (options.json) return out.json(userView(user));
       out.info(`Created the site admin ${user.email} (${user.id}).`);
     });
 
@@ -50,7 +50,7 @@ export function registerAdminCommands(program: Command): void {
       const user = await withContext((ctx) =>
         createUser(ctx, { email: options.email, name: options.name, password, siteAdmin: options.siteAdmin ?? false }, systemActor()),
       );
-      if (options.json) return out.json({ id: user.id, email: user.email, name: user.name, site_admin: user.site_admin === 1 });
+      if (options.json) return out.json(userView(user));
       out.info(`Created the user ${user.email} (${user.id}).`);
     });
 
@@ -72,10 +72,10 @@ export function registerAdminCommands(program: Command): void {
           slug: options.slug,
           plan: options.plan,
           features: options.feature,
-          ownerEmail: options.ownerEmail,
+          owner_email: options.ownerEmail,
         }),
       );
-      if (options.json) return out.json({ id: org.id, name: org.name, slug: org.slug, plan: org.plan, features: org.features });
+      if (options.json) return out.json(org);
       out.info(`Created the org ${org.name} (${org.id}).`);
     });
 
@@ -92,9 +92,9 @@ export function registerAdminCommands(program: Command): void {
     .action(async (options: { org: string; email?: string; user?: string; role: string; json?: boolean }) => {
       if (!options.email === !options.user) throw new CliError('Name the user with exactly one of --email or --user.', 2);
       const member = await withContext((ctx) =>
-        addMember(ctx, operatorCaller(ctx.clock.now()), options.org, { email: options.email, userId: options.user, role: options.role }),
+        addMember(ctx, operatorCaller(ctx.clock.now()), options.org, { email: options.email, user_id: options.user, role: options.role }),
       );
-      if (options.json) return out.json({ org_id: options.org, user_id: member.user_id, role: member.role });
+      if (options.json) return out.json(member);
       out.info(`Added ${options.email ?? options.user} to ${options.org} as ${member.role}.`);
     });
 
@@ -107,7 +107,7 @@ export function registerAdminCommands(program: Command): void {
     .option('--json', 'print the verifier and secret as JSON')
     .action(async (options: { name: string; json?: boolean }) => {
       const created = await withContext((ctx) => createVerifier(ctx, operatorCaller(ctx.clock.now()), { name: options.name }));
-      if (options.json) return out.json({ verifier: { id: created.verifier.id, name: created.verifier.name }, secret: created.secret });
+      if (options.json) return out.json(created);
       out.info(`Created the verifier ${created.verifier.name} (${created.verifier.id}). This is the only time the secret is shown:`);
       out.result(created.secret);
     });

@@ -1,11 +1,10 @@
 import type { Command } from 'commander';
-import type { TokenView } from '../../services/token-view.js';
+import type { PageOf, TokenView, TokenWithSecret } from '../../contract/index.js';
+import { DEFAULT_POLICY, MAX_GRACE_PERIOD_SECONDS, TOKEN_KINDS } from '../../core/policy.js';
+import { TOKEN_STATUSES } from '../../core/token-status.js';
 import { ApiClient } from '../client.js';
-import { collect, wholeNumber } from '../options.js';
+import { collect, expiryDate, wholeNumber } from '../options.js';
 import { out, table } from '../output.js';
-
-type Created = { token: TokenView; secret: string };
-type Page = { data: TokenView[]; next_cursor: string | null };
 
 /** `keyward token …`: user tasks, through a running server's API with KEYWARD_TOKEN. */
 export function registerTokenCommands(program: Command): void {
@@ -15,6 +14,7 @@ export function registerTokenCommands(program: Command): void {
     // The access token comes only from $KEYWARD_TOKEN: an argument would show in process lists.
     .option('--url <url>', 'Keyward server URL (default $KEYWARD_URL or http://127.0.0.1:8080)');
   const client = () => ApiClient.fromOptions(token.opts<{ url?: string }>());
+  const orgPath = (org: string) => `/api/v1/orgs/${encodeURIComponent(org)}/tokens`;
 
   token
     .command('create')
@@ -23,14 +23,14 @@ export function registerTokenCommands(program: Command): void {
     .requiredOption('--name <name>', 'token name')
     .requiredOption('--scope <scope>', 'a scope to grant (repeatable)', collect)
     .option('--description <text>', 'what the token is for')
-    .option('--expires-in <days>', 'an expiration preset in days', wholeNumber)
-    .option('--expires-at <date>', 'a custom expiration date (ISO 8601)')
-    .option('--kind <kind>', 'api_key or jwt', 'api_key')
+    .option('--expires-in <days>', `an expiration preset in days (by default ${DEFAULT_POLICY.expiration_presets_days.join(', ')}; the org's policy decides)`, wholeNumber)
+    .option('--expires-at <date>', 'a custom expiry: a date (2027-01-15, the end of that day UTC) or an ISO 8601 date-time', expiryDate)
+    .option('--kind <kind>', TOKEN_KINDS.join(' or '), 'api_key')
     .option('--ip <cidr>', 'allow use only from this IP or CIDR (repeatable)', collect)
     .option('--owner <id>', 'a service account to own the token')
     .option('--json', 'print the token and secret as JSON')
     .action(async (options: CreateOptions) => {
-      const created = await client().request<Created>('POST', `/api/v1/orgs/${encodeURIComponent(options.org)}/tokens`, {
+      const created = await client().request<TokenWithSecret>('POST', orgPath(options.org), {
         name: options.name,
         scopes: options.scope,
         kind: options.kind,
@@ -45,10 +45,10 @@ export function registerTokenCommands(program: Command): void {
 
   token
     .command('list')
-    .description('list tokens (metadata only)')
+    .description('list tokens (metadata only) as a table, or JSON')
     .requiredOption('--org <id>', 'org id (org_…)')
     .option('--owner <owner>', 'me, all or a user id', 'me')
-    .option('--status <status>', 'active, expired, revoked or disabled')
+    .option('--status <status>', TOKEN_STATUSES.join(', '))
     .option('--json', 'print JSON')
     .action(async (options: { org: string; owner: string; status?: string; json?: boolean }) => {
       const query = new URLSearchParams({ owner: options.owner, limit: '100' });
@@ -57,12 +57,12 @@ export function registerTokenCommands(program: Command): void {
       let cursor: string | null = null;
       do {
         if (cursor) query.set('cursor', cursor);
-        const page: Page = await client().request<Page>('GET', `/api/v1/orgs/${encodeURIComponent(options.org)}/tokens?${query}`);
+        const page: PageOf<TokenView> = await client().request<PageOf<TokenView>>('GET', `${orgPath(options.org)}?${query}`);
         tokens.push(...page.data);
         cursor = page.next_cursor;
       } while (cursor);
       if (options.json) return out.json(tokens);
-      out.info(
+      out.result(
         table(
           tokens.map((t) => ({
             id: t.id,
@@ -84,11 +84,7 @@ export function registerTokenCommands(program: Command): void {
     .argument('<id>', 'token id (tok_…)')
     .option('--json', 'print the revoked token as JSON')
     .action(async (id: string, options: { org: string; json?: boolean }) => {
-      const revoked = await client().request<TokenView>(
-        'POST',
-        `/api/v1/orgs/${encodeURIComponent(options.org)}/tokens/${encodeURIComponent(id)}/revoke`,
-        {},
-      );
+      const revoked = await client().request<TokenView>('POST', `${orgPath(options.org)}/${encodeURIComponent(id)}/revoke`);
       if (options.json) return out.json(revoked);
       out.info(`Revoked ${revoked.id} (${revoked.name}).`);
     });
@@ -98,14 +94,12 @@ export function registerTokenCommands(program: Command): void {
     .description('issue a successor and keep the old token valid for a grace period; prints the new secret')
     .requiredOption('--org <id>', 'org id (org_…)')
     .argument('<id>', 'token id (tok_…)')
-    .option('--grace <seconds>', 'how long the old token keeps working (0 to 604800)', wholeNumber, 0)
+    .option('--grace <seconds>', `how long the old token keeps working (0 to ${MAX_GRACE_PERIOD_SECONDS})`, wholeNumber, 0)
     .option('--json', 'print the new token and secret as JSON')
     .action(async (id: string, options: { org: string; grace: number; json?: boolean }) => {
-      const rotated = await client().request<Created>(
-        'POST',
-        `/api/v1/orgs/${encodeURIComponent(options.org)}/tokens/${encodeURIComponent(id)}/rotate`,
-        { grace_period_seconds: options.grace },
-      );
+      const rotated = await client().request<TokenWithSecret>('POST', `${orgPath(options.org)}/${encodeURIComponent(id)}/rotate`, {
+        grace_period_seconds: options.grace,
+      });
       printCreated(rotated, options.json);
     });
 }
@@ -123,7 +117,7 @@ type CreateOptions = {
   json?: boolean;
 };
 
-function printCreated(created: Created, json: boolean | undefined): void {
+function printCreated(created: TokenWithSecret, json: boolean | undefined): void {
   if (json) return out.json(created);
   out.info(`Created ${created.token.id} (${created.token.name}), expires ${created.token.expires_at ?? 'never'}.`);
   out.info('This is the only time the secret is shown:');

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { effectiveScopesOf, verifyToken } from '../../services/verification.js';
+import { verifyAnswer, verifyToken } from '../../services/verification.js';
 import { readStdinLine, withContext } from '../operator.js';
 import { collect } from '../options.js';
 import { out } from '../output.js';
@@ -12,37 +12,16 @@ export function registerVerifyCommand(program: Command): void {
     .argument('[token]', 'the token; prefer stdin so it stays out of shell history and process lists')
     .option('--scope <scope>', 'a scope the token must have (repeatable)', collect)
     .option('--ip <address>', 'the address the token is used from')
-    .option('--json', 'print the result as JSON')
+    .option('--json', 'print the answer as JSON, as POST /api/v1/verify gives it')
     .action(async (argument: string | undefined, options: { scope?: string[]; ip?: string; json?: boolean }) => {
       const secret = argument === undefined || argument === '-' ? (await readStdinLine()).trim() : argument;
-      const result = await withContext(async (ctx) => {
-        const verdict = await verifyToken(ctx, {
-          secret,
-          requiredScopes: options.scope ?? [],
-          recordUse: false,
-          ...(options.ip ? { ip: options.ip } : {}),
-        });
-        const row = verdict.record?.row;
-        return {
-          valid: verdict.valid,
-          code: verdict.code,
-          ...(row && verdict.record
-            ? {
-                token: {
-                  id: row.id,
-                  org_id: row.org_id,
-                  name: row.name,
-                  owner_id: row.owner_id,
-                  scopes: effectiveScopesOf(verdict.record, ctx.config.scopes),
-                  expires_at: row.expires_at === null ? null : new Date(Number(row.expires_at)).toISOString(),
-                },
-              }
-            : {}),
-          ...(!verdict.valid && verdict.missingScopes ? { missing_scopes: verdict.missingScopes } : {}),
-        };
-      });
-      if (options.json) out.json(result);
-      else out.info(result.token ? `${result.code}: ${result.token.id} (${result.token.name}) in ${result.token.org_id}` : result.code);
-      if (!result.valid) process.exitCode = 1;
+      // An operator's check is not a use of the token: it leaves last-used alone.
+      const answer = await withContext(
+        async (ctx) => verifyAnswer(await verifyToken(ctx, { secret, requiredScopes: options.scope ?? [], recordUse: false, ...(options.ip ? { ip: options.ip } : {}) })),
+        { existing: true },
+      );
+      if (options.json) out.json(answer);
+      else out.result(answer.token ? `${answer.code}: ${answer.token.id} in ${answer.token.org_id}, expires ${answer.token.expires_at ?? 'never'}` : answer.code);
+      if (!answer.valid) process.exitCode = 1;
     });
 }

@@ -1,17 +1,25 @@
-import { Type } from 'typebox';
+import { HealthSchema } from '../../contract/index.js';
 import { isReady } from '../../services/health.js';
-import type { RoutePlugin } from './index.js';
-
-const Health = Type.Object({ status: Type.String() });
+import { operation } from '../operation.js';
+import { success } from '../responses.js';
+import type { RoutePlugin } from '../route-plugin.js';
 
 const health: RoutePlugin = async (app, { ctx }) => {
-  app.get('/healthz', { schema: { tags: ['health'], summary: 'Liveness', response: { 200: Health } } }, async () => ({
-    status: 'ok',
-  }));
+  app.get(
+    '/healthz',
+    operation({ id: 'getLiveness', tag: 'health', summary: 'Liveness', auth: 'public', responses: { 200: success('The process is up.', HealthSchema) } }),
+    async () => ({ status: 'ok' }),
+  );
 
   app.get(
     '/readyz',
-    { schema: { tags: ['health'], summary: 'Readiness: the database answers', response: { 200: Health, 503: Health } } },
+    operation({
+      id: 'getReadiness',
+      tag: 'health',
+      summary: 'Readiness: the database answers',
+      auth: 'public',
+      responses: { 200: success('Ready to serve.', HealthSchema), 503: success('The database does not answer.', HealthSchema) },
+    }),
     async (_request, reply) => {
       if (await isReady(ctx)) return { status: 'ready' };
       return reply.status(503).send({ status: 'unavailable' });

@@ -2,7 +2,8 @@ import fastifyStatic, { type SetHeadersResponse } from '@fastify/static';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { RoutePlugin } from './index.js';
+import type { RoutePlugin } from '../route-plugin.js';
+import { CONTENT_SECURITY_POLICY } from '../security-headers.js';
 
 /** The built portal (`vite build` → dist/web); the same path from src/ (tsx, tests) and from dist/. */
 export const PORTAL_ROOT = fileURLToPath(new URL('../../../dist/web/', import.meta.url));
@@ -13,20 +14,7 @@ export function isPortalRoute(path: string): boolean {
 }
 
 /** Paths the portal never answers, so their unknown routes stay problem+json 404s. */
-const SERVER_PATHS = /^\/(api|docs|oauth|auth|\.well-known)(\/|$)|^\/(openapi\.json|healthz|readyz|metrics)$/;
-
-/** The portal loads only its own files: no inline scripts, no other origins. */
-const CONTENT_SECURITY_POLICY = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data:",
-  "connect-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'self'",
-  "frame-ancestors 'none'",
-].join('; ');
+const SERVER_PATHS = /^\/(api|docs|oauth|auth|\.well-known|openapi\.json|healthz|readyz|metrics)(\/|$)/;
 
 function setPortalHeaders(res: SetHeadersResponse, path: string): void {
   // Hashed bundles never change; index.html must be revalidated so a deploy is picked up at once.

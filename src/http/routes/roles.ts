@@ -1,97 +1,62 @@
-import { Type } from 'typebox';
+import { CreateRoleBody, OrgParams, Page, RoleParams, RoleSchema, UpdateRoleBody } from '../../contract/index.js';
 import { createRole, deleteRole, listRoles, updateRole } from '../../services/roles.js';
-import { managementSecurity, OrgParams, Page, problemResponses } from '../schemas/common.js';
-import { PermissionSchema, RoleSchema, roleView } from '../schemas/role.js';
-import type { RoutePlugin } from './index.js';
-
-const RoleParams = Type.Object({ ...OrgParams.properties, role: Type.String({ maxLength: 64, description: 'The custom role id (rol_…).' }) });
-
-const Name = Type.String({ minLength: 1, maxLength: 50 });
-const Description = Type.Union([Type.String({ maxLength: 1000 }), Type.Null()]);
-const Permissions = Type.Array(PermissionSchema, { maxItems: 20 });
-
-const CreateRoleBody = Type.Object(
-  { name: Name, description: Type.Optional(Description), permissions: Permissions },
-  { additionalProperties: false },
-);
-
-const UpdateRoleBody = Type.Object(
-  { name: Type.Optional(Name), description: Type.Optional(Description), permissions: Type.Optional(Permissions) },
-  { additionalProperties: false },
-);
-
-const conflict = { 409: Type.Ref('Problem') } as const;
+import { operation } from '../operation.js';
+import { noContent, success } from '../responses.js';
+import type { RoutePlugin } from '../route-plugin.js';
 
 const roles: RoutePlugin = async (app, { ctx }) => {
   app.get(
     '/orgs/:org/roles',
-    {
-      config: { auth: 'caller' },
-      schema: {
-        tags: ['roles'],
-        summary: 'Built-in roles (read-only) and then custom roles (roles.manage or members.manage)',
-        description: 'Not paginated.',
-        security: managementSecurity,
-        params: OrgParams,
-        response: { 200: Page(RoleSchema), ...problemResponses },
-      },
-    },
-    async (request) => {
-      const list = await listRoles(ctx, request.caller, request.params.org);
-      return { data: list.map(roleView), next_cursor: null };
-    },
+    operation({
+      id: 'listRoles',
+      tag: 'roles',
+      summary: 'Built-in roles (read-only) and then custom roles (roles.manage or members.manage)',
+      description: 'Not paginated.',
+      params: OrgParams,
+      responses: { 200: success('Every role of the org.', Page(RoleSchema)) },
+    }),
+    async (request) => ({ data: await listRoles(ctx, request.caller, request.params.org), next_cursor: null }),
   );
 
   app.post(
     '/orgs/:org/roles',
-    {
-      config: { auth: 'caller' },
-      schema: {
-        tags: ['roles'],
-        summary: 'Create a custom role (roles.manage)',
-        description: 'A role cannot grant a permission its creator lacks (403). A name taken by a built-in or custom role is 409.',
-        security: managementSecurity,
-        params: OrgParams,
-        body: CreateRoleBody,
-        response: { 201: RoleSchema, ...problemResponses, ...conflict },
-      },
-    },
-    async (request, reply) => {
-      const role = await createRole(ctx, request.caller, request.params.org, request.body);
-      return reply.status(201).send(roleView(role));
-    },
+    operation({
+      id: 'createRole',
+      tag: 'roles',
+      summary: 'Create a custom role (roles.manage)',
+      description: 'A role cannot grant a permission its creator lacks (403). A name taken by a built-in or custom role is 409.',
+      params: OrgParams,
+      body: CreateRoleBody,
+      responses: { 201: success('The new role.', RoleSchema) },
+      problems: [409],
+    }),
+    async (request, reply) => reply.status(201).send(await createRole(ctx, request.caller, request.params.org, request.body)),
   );
 
   app.patch(
     '/orgs/:org/roles/:role',
-    {
-      config: { auth: 'caller' },
-      schema: {
-        tags: ['roles'],
-        summary: 'Change a custom role (roles.manage); its holders\' tokens follow at once',
-        security: managementSecurity,
-        params: RoleParams,
-        body: UpdateRoleBody,
-        response: { 200: RoleSchema, ...problemResponses, ...conflict },
-      },
-    },
-    async (request) => {
-      return roleView(await updateRole(ctx, request.caller, request.params.org, request.params.role, request.body));
-    },
+    operation({
+      id: 'updateRole',
+      tag: 'roles',
+      summary: "Change a custom role (roles.manage); its holders' tokens follow at once",
+      params: RoleParams,
+      body: UpdateRoleBody,
+      responses: { 200: success('The role as it is now.', RoleSchema) },
+      problems: [409],
+    }),
+    async (request) => updateRole(ctx, request.caller, request.params.org, request.params.role, request.body),
   );
 
   app.delete(
     '/orgs/:org/roles/:role',
-    {
-      config: { auth: 'caller' },
-      schema: {
-        tags: ['roles'],
-        summary: 'Delete a custom role (roles.manage); 409 while a member holds it',
-        security: managementSecurity,
-        params: RoleParams,
-        response: { 204: Type.Null(), ...problemResponses, ...conflict },
-      },
-    },
+    operation({
+      id: 'deleteRole',
+      tag: 'roles',
+      summary: 'Delete a custom role (roles.manage); 409 while a member holds it',
+      params: RoleParams,
+      responses: { 204: noContent('Deleted.') },
+      problems: [409],
+    }),
     async (request, reply) => {
       await deleteRole(ctx, request.caller, request.params.org, request.params.role);
       return reply.status(204).send(null);

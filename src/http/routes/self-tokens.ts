@@ -1,26 +1,15 @@
 import type { FastifyRequest } from 'fastify';
-import { Type } from 'typebox';
+import { SelfRotateBody, TokenWithSecretSchema } from '../../contract/index.js';
 import { readCredential } from '../../core/credentials.js';
 import { InvalidRequest, Unauthenticated } from '../../core/errors.js';
+import { DEFAULT_SELF_GRACE_SECONDS } from '../../core/policy.js';
 import type { ServiceContext } from '../../services/context.js';
-import { detectRotatedReuse, MAX_GRACE_PERIOD_SECONDS, rotateSelf } from '../../services/token-rotation.js';
+import { detectRotatedReuse, rotateSelf } from '../../services/tokens/rotation.js';
 import { requestMeta } from '../auth.js';
-import { problemResponses } from '../schemas/common.js';
-import { TokenWithSecretSchema } from '../schemas/token.js';
-import type { RoutePlugin } from './index.js';
-import { defaultEmptyBody } from './tokens.js';
-
-/** A pipeline rotating itself usually needs a moment to store the new secret: an hour by default. */
-const DEFAULT_SELF_GRACE_SECONDS = 3600;
-
-const SelfRotateBody = Type.Object(
-  {
-    grace_period_seconds: Type.Optional(
-      Type.Integer({ minimum: 0, maximum: MAX_GRACE_PERIOD_SECONDS, default: DEFAULT_SELF_GRACE_SECONDS }),
-    ),
-  },
-  { additionalProperties: false },
-);
+import { operation } from '../operation.js';
+import { success } from '../responses.js';
+import type { RoutePlugin } from '../route-plugin.js';
+import { noStore } from './secrets.js';
 
 /**
  * The token to rotate must be presented as a token (a session cannot rotate itself), and a
@@ -37,23 +26,23 @@ const selfTokens: RoutePlugin = async (app, { ctx }) => {
   app.post(
     '/tokens/self/rotate',
     {
-      config: { auth: 'caller' },
-      schema: {
-        tags: ['tokens'],
+      ...operation({
+        id: 'rotateSelf',
+        tag: 'tokens',
         summary: 'The presented token rotates itself',
         description:
-          'Presenting a token that was rotated away and whose grace period has passed revokes its whole rotation chain (reuse detection).',
+          'Presenting a token that was rotated away and whose grace period has passed revokes its whole rotation chain (reuse detection). The body may be left out.',
         security: [{ bearerAuth: [] }, { apiKeyHeader: [] }],
         body: SelfRotateBody,
-        response: { 201: TokenWithSecretSchema, ...problemResponses, 409: Type.Ref('Problem') },
-      },
-      // Runs before the `auth` authentication, which is added after a route's own onRequest hooks.
+        responses: { 201: success('The successor and its secret: shown in this response only.', TokenWithSecretSchema) },
+        problems: [409, 422],
+      }),
+      // Runs before authentication, which is added after a route's own onRequest hooks.
       onRequest: (request) => checkPresentedToken(ctx, request),
-      preValidation: defaultEmptyBody,
     },
     async (request, reply) => {
       const grace = request.body.grace_period_seconds ?? DEFAULT_SELF_GRACE_SECONDS;
-      return reply.status(201).send(await rotateSelf(ctx, request.caller, grace));
+      return noStore(reply).status(201).send(await rotateSelf(ctx, request.caller, grace));
     },
   );
 };

@@ -111,7 +111,7 @@ describe('POST /api/v1/orgs', () => {
       payload: { name: 'A', slug: 'a', plan: 'enterprise', owner_email: 'nobody@example.test' },
     });
     expect(response.statusCode).toBe(422);
-    expect(json(response)).toMatchObject({ code: 'validation_failed', field: 'owner_email' });
+    expect(json(response)).toMatchObject({ code: 'unknown_user', field: 'owner_email' });
     expect(await t.ctx.db.selectFrom('orgs').selectAll().execute()).toHaveLength(0);
   });
 

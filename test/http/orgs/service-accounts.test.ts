@@ -27,7 +27,7 @@ describe('POST /api/v1/orgs/{org}/service-accounts', () => {
       created_by: { id: admin.user.id },
     });
     const row = await findUserById(t.ctx.db, account.id);
-    expect(row).toMatchObject({ type: 'service_account', email: null, password_hash: null, org_id: org.id });
+    expect(row).toMatchObject({ type: 'service_account', email: null, passwordHash: null, orgId: org.id });
     const members = json(await t.app.inject({ method: 'GET', url: `/api/v1/orgs/${org.id}/members`, headers: admin.headers }));
     expect(members.data).toContainEqual(expect.objectContaining({ role: 'member', user: expect.objectContaining({ id: account.id, type: 'service_account', email: null }) }));
     const events = await t.ctx.db.selectFrom('audit_events').selectAll().where('action', '=', 'service_account.created').execute();

@@ -229,7 +229,7 @@ describe('POST /api/v1/orgs/{org}/tokens', () => {
     const { org, member } = await seedOrg(t.app, t.ctx, { policy: { allowed_kinds: ['api_key'] } });
     const response = await createToken(t, member.headers, org.id, { ...NEW_TOKEN, kind: 'jwt' });
     expect(response.statusCode).toBe(422);
-    expect(json(response)).toMatchObject({ code: 'validation_failed', field: 'kind' });
+    expect(json(response)).toMatchObject({ code: 'kind_not_allowed', field: 'kind' });
   });
 
   it('lets a custom role with tokens.create mint, and refuses a role without it', async () => {

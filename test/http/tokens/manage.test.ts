@@ -2,7 +2,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeServiceAccount, makeToken, seedOrg, signIn } from '../../factories.js';
 import { json, startTestApp, type TestApp } from '../../harness.js';
 import { setUserStatus } from '../../../src/store/users.js';
-import { disableTokensOfOwner } from '../../../src/store/tokens.js';
+import { systemActor } from '../../../src/services/audit.js';
+import { suspendOwnerTokens } from '../../../src/services/tokens/transitions.js';
 import { auditRows, bearer, createdToken, me, NEW_TOKEN, tokenAction } from './helpers.js';
 
 let t: TestApp;
@@ -222,8 +223,8 @@ describe('POST /api/v1/orgs/{org}/tokens/{id}/enable', () => {
     const { org, member, admin } = await seedOrg(t.app, t.ctx);
     const { id, secret } = await createdToken(t, member.headers, org.id);
     await setUserStatus(t.ctx.db, member.user.id, 'deactivated', t.clock.ms);
-    await disableTokensOfOwner(t.ctx.db, member.user.id, org.id, 'owner_deactivated', t.clock.ms);
-    t.ctx.cache.invalidateOwner(member.user.id);
+    await suspendOwnerTokens(t.ctx.db, systemActor(), member.user.id, org.id, t.clock.ms);
+    t.ctx.invalidate.owner(member.user.id);
     const refused = await tokenAction(t, admin.headers, org.id, id, 'enable');
     expect(refused.statusCode).toBe(409);
     await setUserStatus(t.ctx.db, member.user.id, 'active', t.clock.ms);

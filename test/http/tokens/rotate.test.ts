@@ -186,7 +186,7 @@ describe('POST /api/v1/orgs/{org}/tokens/{id}/rotate', () => {
     const { org, owner, admin } = await seedOrg(t.app, t.ctx, { features: ['insights_api'] });
     const insights = await createdToken(t, admin.headers, org.id, { ...NEW_TOKEN, scopes: ['insights:read'] });
     const managing = await createdToken(t, admin.headers, org.id, { ...NEW_TOKEN, scopes: ['keyward:admin'] });
-    await updateOrg(t.ctx.db, org.id, { features: '[]' });
+    await updateOrg(t.ctx.db, { ...org, features: [] });
     await t.app.inject({ method: 'PATCH', url: `/api/v1/orgs/${org.id}/members/${admin.user.id}`, headers: owner.headers, payload: { role: 'member' } });
     for (const { id } of [insights, managing]) {
       const response = await tokenAction(t, admin.headers, org.id, id, 'rotate', { grace_period_seconds: 0 });

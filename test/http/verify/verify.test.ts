@@ -160,9 +160,9 @@ describe('POST /api/v1/verify: codes', () => {
     const { org, user } = await tokenOwner();
     const { id, secret } = await makeToken(t.ctx, org, user);
     expect((await answer({ token: secret })).code).toBe('VALID');
-    expect(t.ctx.cache.size).toBe(1);
-    await updateToken(t.ctx.db, id, { revoked_at: t.clock.now(), revoked_reason: 'revoked' });
-    t.ctx.cache.invalidateToken(id);
+    expect(t.ctx.tokens.size).toBe(1);
+    await updateToken(t.ctx.db, id, { revokedAt: t.clock.now(), revokedReason: 'manual' });
+    t.ctx.invalidate.token(id);
     expect(await answer({ token: secret, ip: '198.51.100.7' })).toEqual({ valid: false, code: 'REVOKED' });
     await settle();
     const event = await t.ctx.db.selectFrom('audit_events').selectAll().where('target_id', '=', id).executeTakeFirstOrThrow();
@@ -176,8 +176,8 @@ describe('POST /api/v1/verify: codes', () => {
     const { org, user } = await tokenOwner();
     const { id, secret } = await makeToken(t.ctx, org, user);
     const graceEnd = t.clock.now() + 3_600_000;
-    await updateToken(t.ctx.db, id, { revoked_at: graceEnd, revoked_reason: 'rotated' });
-    t.ctx.cache.invalidateToken(id);
+    await updateToken(t.ctx.db, id, { revokedAt: graceEnd, revokedReason: 'rotated' });
+    t.ctx.invalidate.token(id);
     const during = await answer({ token: secret });
     expect(during.code).toBe('VALID');
     expect(during.token?.expires_at).toBe(new Date(graceEnd).toISOString());
@@ -188,8 +188,8 @@ describe('POST /api/v1/verify: codes', () => {
   it('answers DISABLED for a disabled token', async () => {
     const { org, user } = await tokenOwner();
     const { id, secret } = await makeToken(t.ctx, org, user);
-    await updateToken(t.ctx.db, id, { disabled_at: t.clock.now(), disabled_reason: 'manual' });
-    t.ctx.cache.invalidateToken(id);
+    await updateToken(t.ctx.db, id, { disabledAt: t.clock.now(), disabledReason: 'manual' });
+    t.ctx.invalidate.token(id);
     expect(await answer({ token: secret })).toEqual({ valid: false, code: 'DISABLED' });
   });
 
@@ -198,14 +198,14 @@ describe('POST /api/v1/verify: codes', () => {
     const { secret } = await makeToken(t.ctx, org, user);
     expect((await answer({ token: secret })).code).toBe('VALID');
     await setUserStatus(t.ctx.db, user.id, 'deactivated', t.clock.now());
-    t.ctx.cache.invalidateOwner(user.id);
+    t.ctx.invalidate.owner(user.id);
     expect(await answer({ token: secret })).toEqual({ valid: false, code: 'DISABLED' });
 
     const other = await tokenOwner();
     const second = await makeToken(t.ctx, other.org, other.user);
     expect((await answer({ token: second.secret })).code).toBe('VALID');
     await t.ctx.db.deleteFrom('memberships').where('user_id', '=', other.user.id).execute();
-    t.ctx.cache.invalidateOwner(other.user.id);
+    t.ctx.invalidate.owner(other.user.id);
     expect((await answer({ token: second.secret })).code).toBe('DISABLED');
   });
 
@@ -248,8 +248,8 @@ describe('POST /api/v1/verify: effective scopes', () => {
     const { org, user } = await tokenOwner({ features: ['insights_api'] });
     const { secret } = await makeToken(t.ctx, org, user, { scopes: ['devices:read', 'insights:read'] });
     expect((await answer({ token: secret, scopes: ['insights:read'] })).token?.scopes).toEqual(['devices:read', 'insights:read']);
-    await updateOrg(t.ctx.db, org.id, { features: '[]' });
-    t.ctx.cache.invalidateOrg(org.id);
+    await updateOrg(t.ctx.db, { ...org, features: [] });
+    t.ctx.invalidate.org(org.id);
     const result = await answer({ token: secret, scopes: ['insights:read'] });
     expect(result.code).toBe('INSUFFICIENT_SCOPE');
     expect(result.missing_scopes).toEqual(['insights:read']);
@@ -263,7 +263,7 @@ describe('POST /api/v1/verify: effective scopes', () => {
     const { secret } = await makeToken(t.ctx, org, user, { scopes: ['keyward:admin', 'devices:read'] });
     expect((await answer({ token: secret })).token?.scopes).toEqual(['keyward:admin', 'devices:read']);
     await t.ctx.db.updateTable('memberships').set({ role: 'member' }).where('user_id', '=', user.id).execute();
-    t.ctx.cache.invalidateOwner(user.id);
+    t.ctx.invalidate.owner(user.id);
     expect((await answer({ token: secret })).token?.scopes).toEqual(['devices:read']);
   });
 
@@ -280,11 +280,11 @@ describe('POST /api/v1/verify: last used', () => {
     const { id, secret } = await makeToken(t.ctx, org, user);
     await answer({ token: secret, ip: '192.0.2.44' });
     expect(t.ctx.usage.peek(id)).toEqual({ at: t.clock.now(), ip: '192.0.2.44' });
-    expect((await findTokenById(t.ctx.db, org.id, id))?.last_used_at).toBeNull();
+    expect((await findTokenById(t.ctx.db, org.id, id))?.lastUsedAt).toBeNull();
     await t.ctx.usage.flush();
     const row = await findTokenById(t.ctx.db, org.id, id);
-    expect(Number(row?.last_used_at)).toBe(t.clock.now());
-    expect(row?.last_used_ip).toBe('192.0.2.44');
+    expect(row?.lastUsedAt).toBe(t.clock.now());
+    expect(row?.lastUsedIp).toBe('192.0.2.44');
   });
 
   it('does not count a failed verify as a use', async () => {

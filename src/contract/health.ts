@@ -1,0 +1,15 @@
+import { Type } from 'typebox';
+
+export const HealthSchema = Type.Object({ status: Type.String({ description: 'ok, ready or unavailable.' }) });
+
+/** Only public members are declared, so the serializer could not emit a private `d` even by mistake. */
+export const PublicJwkSchema = Type.Object({
+  kty: Type.Optional(Type.String({ description: 'OKP' })),
+  crv: Type.Optional(Type.String({ description: 'Ed25519' })),
+  x: Type.Optional(Type.String()),
+  kid: Type.Optional(Type.String()),
+  alg: Type.Optional(Type.String({ description: 'EdDSA' })),
+  use: Type.Optional(Type.String({ description: 'sig' })),
+});
+
+export const JwksSchema = Type.Object({ keys: Type.Array(PublicJwkSchema) });

@@ -1,0 +1,22 @@
+import { Type, type Static } from 'typebox';
+import { Ref } from './kit.js';
+import { PermissionSchema } from './roles.js';
+import { TokenSchema } from './tokens.js';
+import { UserSchema } from './users.js';
+
+export const MyOrgSchema = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  slug: Type.String(),
+  role: Type.String({ description: 'A built-in role name or a custom role id.' }),
+  permissions: Type.Array(PermissionSchema),
+});
+
+export const MeSchema = Type.Object({
+  user: Ref(UserSchema),
+  token: Type.Union([Ref(TokenSchema), Type.Null()], { description: 'The token this request presented, if any.' }),
+  orgs: Type.Array(MyOrgSchema),
+});
+
+export type MyOrgView = Static<typeof MyOrgSchema>;
+export type MeView = Static<typeof MeSchema>;

@@ -1,0 +1,20 @@
+import type { FastifyInstance } from 'fastify';
+
+/**
+ * JSON bodies as Fastify parses them (with its prototype-poisoning guard), except that an empty
+ * body is no body: a client that sends `Content-Type: application/json` with nothing to a
+ * body-less POST (revoke, disable) is not refused, and a route whose every field is optional
+ * (rotate) gets `{}` to validate.
+ */
+export function acceptEmptyJsonBodies(app: FastifyInstance): void {
+  const parse = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    const text = body.toString();
+    if (text.trim() === '') return done(null, undefined);
+    parse(request, text, done);
+  });
+  app.addHook('preValidation', async (request) => {
+    if (request.body === undefined && request.routeOptions.schema?.body !== undefined) request.body = {};
+  });
+}

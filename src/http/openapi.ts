@@ -1,0 +1,59 @@
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { FastifyInstance } from 'fastify';
+import type { Config } from '../config.js';
+import { TAGS } from './operation.js';
+import { CONTENT_SECURITY_POLICY } from './security-headers.js';
+
+type Operation = { requestBody?: { required?: boolean; content?: Record<string, { schema?: { required?: unknown[] } }> } };
+type Document = { paths?: Record<string, Record<string, Operation>> };
+
+/** A body none of whose fields is required may be left out (a bare `POST …/rotate`): the document says so. */
+function markOptionalBodies(document: Document): Document {
+  for (const methods of Object.values(document.paths ?? {})) {
+    for (const operation of Object.values(methods)) {
+      const body = operation.requestBody;
+      const schema = body?.content?.['application/json']?.schema;
+      if (body && schema && !(schema.required?.length)) body.required = false;
+    }
+  }
+  return document;
+}
+
+/**
+ * The OpenAPI 3.1 document, generated from the routes' schemas (the contract), at `/openapi.json`
+ * and behind Swagger UI at `/docs`. The server URL is relative unless the deployment names its
+ * public URL, so the docs work under whatever host they were opened at.
+ */
+export async function registerOpenApi(app: FastifyInstance, config: Config): Promise<void> {
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Keyward API',
+        version: '1.0.0',
+        description: 'Issue, verify and manage API access tokens for multi-tenant SaaS products.',
+        license: { name: 'MIT', identifier: 'MIT' },
+      },
+      servers: [{ url: config.publicUrlGiven ? config.publicUrl : '/' }],
+      tags: Object.entries(TAGS).map(([name, description]) => ({ name, description })),
+      components: {
+        securitySchemes: {
+          bearerAuth: { type: 'http', scheme: 'bearer', description: 'A Keyward token with keyward:* scopes.' },
+          apiKeyHeader: { type: 'apiKey', in: 'header', name: 'X-API-Key', description: 'A Keyward token in the legacy header.' },
+          sessionCookie: { type: 'apiKey', in: 'cookie', name: 'kw_session', description: 'The portal session.' },
+          verifierAuth: { type: 'http', scheme: 'bearer', description: 'A verifier credential (kwv_…).' },
+        },
+      },
+    },
+    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
+    transformObject: (documentObject) => markOptionalBodies((documentObject as { openapiObject: Document }).openapiObject) as never,
+  });
+  await app.register(swaggerUi, {
+    routePrefix: '/docs',
+    theme: { title: 'Keyward API' },
+    staticCSP: CONTENT_SECURITY_POLICY,
+    uiConfig: { persistAuthorization: false, validatorUrl: null },
+  });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+}

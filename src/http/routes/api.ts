@@ -1,0 +1,27 @@
+import { authenticateRoutes } from '../auth.js';
+import type { RoutePlugin } from '../route-plugin.js';
+import auditEvents from './audit-events.js';
+import me from './me.js';
+import memberTokens from './member-tokens.js';
+import members from './members.js';
+import orgs from './orgs.js';
+import roles from './roles.js';
+import scopes from './scopes.js';
+import selfTokens from './self-tokens.js';
+import serviceAccounts from './service-accounts.js';
+import session from './session.js';
+import setup from './setup.js';
+import tokens from './tokens.js';
+import users from './users.js';
+import verifiers from './verifiers.js';
+import verify from './verify.js';
+
+/** The management API under `/api/v1`, one module per resource; every route authenticates unless it says otherwise. */
+const api: RoutePlugin = async (app, options) => {
+  authenticateRoutes(app, options.ctx);
+  for (const resource of [session, setup, me, orgs, scopes, members, roles, serviceAccounts, users, tokens, memberTokens, selfTokens, auditEvents, verifiers, verify]) {
+    await app.register(resource, { ctx: options.ctx });
+  }
+};
+
+export default api;

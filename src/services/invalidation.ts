@@ -1,0 +1,39 @@
+import type { TokenCache } from './token-cache.js';
+import type { VerifierCache } from './verifier-cache.js';
+
+/**
+ * The port through which a committed change reaches the caches that could still answer from
+ * before it. In one process it drops local entries; cluster mode also tells the other processes.
+ */
+export interface Invalidation {
+  /** One token changed (revoked, disabled, enabled, rotated). */
+  token(tokenId: string): void;
+  /** A user's standing changed: their tokens, and the impersonation tokens they created. */
+  owner(userId: string): void;
+  /** An org's plan, features, policy or roles changed: every token of the org. */
+  org(orgId: string): void;
+  verifier(verifierId: string): void;
+}
+
+export class LocalInvalidation implements Invalidation {
+  constructor(
+    private readonly tokens: TokenCache,
+    private readonly verifiers: VerifierCache,
+  ) {}
+
+  token(tokenId: string): void {
+    this.tokens.drop((r) => r.token.id === tokenId);
+  }
+
+  owner(userId: string): void {
+    this.tokens.drop((r) => r.token.ownerId === userId || r.token.createdBy === userId);
+  }
+
+  org(orgId: string): void {
+    this.tokens.drop((r) => r.token.orgId === orgId);
+  }
+
+  verifier(verifierId: string): void {
+    this.verifiers.drop(verifierId);
+  }
+}

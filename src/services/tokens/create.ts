@@ -1,0 +1,90 @@
+import type { CreateTokenRequest, NewTokenRequest, TokenWithSecret } from '../../contract/index.js';
+import { Forbidden } from '../../core/errors.js';
+import { parseAllowlist } from '../../core/ip-allowlist.js';
+import type { User } from '../../core/model.js';
+import { normalizeDescription, normalizeName } from '../../core/names.js';
+import { resolveExpiration } from '../../core/policy.js';
+import { iso } from '../../core/time.js';
+import { insertToken } from '../../store/tokens.js';
+import { orgAccess, requirePermission, type Caller, type OrgAccess } from '../access.js';
+import { actorOf, recordAudit } from '../audit.js';
+import type { ServiceContext } from '../context.js';
+import { hashedToken, prepareToken } from './issue.js';
+import { activeMember, assertKindAllowed, assertMayMint, assertTokensEnabled, assertUnderCap, checkScopes, impersonationTarget } from './rules.js';
+import { tokenView } from './view.js';
+
+/** `POST /orgs/{org}/tokens`: a token for the caller, or for a service account (`tokens.manage`). */
+export async function createToken(ctx: ServiceContext, caller: Caller, orgId: string, request: CreateTokenRequest): Promise<TokenWithSecret> {
+  const access = await orgAccess(ctx.db, caller, orgId);
+  assertMayMint(caller);
+  const ownerId = request.owner_id ?? caller.user.id;
+  const forServiceAccount = ownerId !== caller.user.id;
+  requirePermission(access, forServiceAccount ? 'tokens.manage' : 'tokens.create', 'write');
+  // A site admin acting from outside is no member, and a non-member's token could never verify.
+  if (!forServiceAccount && access.role === null) throw new Forbidden('Only members of the organization own its tokens.');
+  const owner = forServiceAccount ? await activeMember(ctx.db, access.org, ownerId, 'service_account') : caller.user;
+  return mint(ctx, access, request, owner, false);
+}
+
+/** `POST /orgs/{org}/members/{user}/tokens`: an impersonation token on behalf of a member. */
+export async function createImpersonationToken(
+  ctx: ServiceContext,
+  caller: Caller,
+  orgId: string,
+  userId: string,
+  request: NewTokenRequest,
+): Promise<TokenWithSecret> {
+  const access = await orgAccess(ctx.db, caller, orgId);
+  assertMayMint(caller);
+  requirePermission(access, 'tokens.impersonate', 'write');
+  const owner = await impersonationTarget(ctx.db, access, userId);
+  return mint(ctx, access, request, owner, true);
+}
+
+async function mint(ctx: ServiceContext, access: OrgAccess, request: NewTokenRequest, owner: User, impersonation: boolean): Promise<TokenWithSecret> {
+  const { org, caller } = access;
+  const policy = org.tokenPolicy;
+  assertTokensEnabled(ctx.config, org);
+  const name = normalizeName(request.name);
+  const description = normalizeDescription(request.description);
+  const kind = request.kind ?? 'api_key';
+  assertKindAllowed(policy, kind);
+  checkScopes(ctx.config, access, request.scopes);
+  const ipAllowlist = parseAllowlist(request.ip_allowlist ?? []);
+  const now = ctx.clock.now();
+  const expiresAt = resolveExpiration({ expiresInDays: request.expires_in_days, expiresAt: request.expires_at }, policy, now);
+  const { token, secret } = await prepareToken(
+    ctx,
+    { orgId: org.id, ownerId: owner.id, createdBy: caller.user.id, impersonation, name, description, scopes: request.scopes, kind, ipAllowlist, expiresAt, rotatedFrom: null },
+    now,
+  );
+  await ctx.db.transaction().execute(async (trx) => {
+    // Asked again where it counts: an owner removed or deactivated since the checks above must
+    // not be left holding an enabled token.
+    await activeMember(trx, org, owner.id, owner.type);
+    // Impersonation tokens are the admin's doing, not the member's: they do not use up the member's cap.
+    if (!impersonation) await assertUnderCap(trx, org, owner.id, now);
+    await insertToken(trx, token);
+    await recordAudit(
+      trx,
+      actorOf(caller),
+      {
+        orgId: org.id,
+        action: 'token.created',
+        target: { type: 'token', id: token.id },
+        details: {
+          name,
+          scopes: request.scopes,
+          kind,
+          expires_at: iso(expiresAt),
+          hashed_token: hashedToken(secret),
+          ...(owner.id !== caller.user.id ? { owner_id: owner.id } : {}),
+          ...(impersonation ? { impersonation: true } : {}),
+        },
+      },
+      now,
+    );
+  });
+  const view = tokenView(token, { nowMs: now, warningWindowDays: policy.warning_window_days, ownerType: owner.type });
+  return { token: view, secret };
+}
