@@ -1,5 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -24,6 +24,23 @@ async function open(env: Record<string, string>): Promise<ServiceContext> {
 afterEach(async () => {
   for (const ctx of contexts.splice(0)) await closeContext(ctx);
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('file modes', () => {
+  it('keeps the database and its WAL files 0600 and the data directory 0700, even when it existed', async () => {
+    const dir = freshDir();
+    chmodSync(dir, 0o755);
+    writeFileSync(join(dir, 'keyward.db-wal'), '');
+    chmodSync(join(dir, 'keyward.db-wal'), 0o644);
+    const ctx = await open({ KEYWARD_DATA_DIR: dir });
+    // A write brings the WAL and shared-memory files into being with the database's mode.
+    await bootstrap(ctx);
+    expect(statSync(dir).mode & 0o777).toBe(0o700);
+    for (const file of ['keyward.db', 'keyward.db-wal', 'keyward.db-shm']) {
+      expect(existsSync(join(dir, file)), file).toBe(true);
+      expect(statSync(join(dir, file)).mode & 0o777, file).toBe(0o600);
+    }
+  });
 });
 
 describe('first start', () => {

@@ -1,14 +1,15 @@
 import type { FastifyInstance } from 'fastify';
 
 /**
- * JSON bodies as Fastify parses them (with its prototype-poisoning guard), except that an empty
+ * Only JSON bodies, as Fastify parses them (with its prototype-poisoning guard), except that an empty
  * body is no body: a client that sends `Content-Type: application/json` with nothing to a
  * body-less POST (revoke, disable) is not refused, and a route whose every field is optional
  * (rotate) gets `{}` to validate.
  */
 export function acceptEmptyJsonBodies(app: FastifyInstance): void {
   const parse = app.getDefaultJsonParser('error', 'error');
-  app.removeContentTypeParser('application/json');
+  // The API speaks JSON only: any other body is 415, not a string the schema then refuses.
+  app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     const text = body.toString();
     if (text.trim() === '') return done(null, undefined);

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -26,6 +26,30 @@ describe('operator commands on a data directory', () => {
     env = { KEYWARD_DATA_DIR: dataDir };
   });
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it('prints help on stdout, usage for an incomplete command on stderr with exit 2, and its version', () => {
+    const help = keyward(['--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/^Usage: keyward/);
+    for (const args of [[], ['token'], ['org']]) {
+      const bare = keyward(args, { env });
+      expect(bare.code, args.join(' ')).toBe(2);
+      expect(bare.stdout).toBe('');
+      expect(bare.stderr).toMatch(/Usage: keyward/);
+    }
+    const version = keyward(['--version']);
+    expect(version.code).toBe(0);
+    expect(version.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+    expect(keyward(['token', 'create', '--help']).stdout).toMatch(/30, 90,\s+180,\s+365/);
+  });
+
+  it('verify where there is no deployment says so and creates nothing', () => {
+    const nowhere = join(dataDir, 'not-a-deployment');
+    const result = keyward(['verify'], { env: { KEYWARD_DATA_DIR: nowhere }, input: 'kw_notatoken\n' });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/no Keyward deployment in .*not-a-deployment/);
+    expect(existsSync(nowhere)).toBe(false);
+  });
 
   it('exits 2 on usage errors', () => {
     expect(keyward(['no-such-command'], { env }).code).toBe(2);
@@ -162,6 +186,36 @@ describe('token commands against a running server', () => {
     const after = keyward(['verify', '--json'], { ...as(), input: `${successor}\n` });
     expect(after.code).toBe(1);
     expect(JSON.parse(after.stdout).code).toBe('REVOKED');
+  });
+
+  it('lists tokens as a table on stdout', () => {
+    const list = keyward(['token', 'list', '--org', orgId], as());
+    expect(list.code, list.stderr).toBe(0);
+    expect(list.stdout).toMatch(/^ID +NAME +HINT +STATUS/);
+  });
+
+  it('takes a calendar date as the end of that day, UTC', () => {
+    const created = keyward(['token', 'create', '--org', orgId, '--name', 'dated', '--scope', 'devices:read', '--expires-at', '2026-12-31', '--json'], as());
+    expect(created.code, created.stderr).toBe(0);
+    expect(JSON.parse(created.stdout).token.expires_at).toBe('2026-12-31T23:59:59.000Z');
+    expect(keyward(['token', 'create', '--org', orgId, '--name', 'x', '--scope', 'devices:read', '--expires-at', '2026-02-30'], as()).code).toBe(2);
+  });
+
+  it('shows a rotated-away token ending with its grace period, as the HTTP verify does', () => {
+    const created = keyward(['token', 'create', '--org', orgId, '--name', 'graceful', '--scope', 'devices:read', '--expires-in', '30'], as());
+    const secret = created.stdout.trim();
+    const id = (JSON.parse(keyward(['token', 'list', '--org', orgId, '--json'], as()).stdout) as { id: string; name: string }[]).find((t) => t.name === 'graceful')!.id;
+    expect(keyward(['token', 'rotate', '--org', orgId, id, '--grace', '3600'], as()).code).toBe(0);
+    const listed = (JSON.parse(keyward(['token', 'list', '--org', orgId, '--json'], as()).stdout) as { id: string; expires_at: string }[]).find((t) => t.id === id)!;
+    const verified = JSON.parse(keyward(['verify', '--json'], { ...as(), input: `${secret}\n` }).stdout);
+    expect(verified).toMatchObject({ valid: true, code: 'VALID', token: { id, expires_at: listed.expires_at } });
+    expect(Date.parse(listed.expires_at) - Date.now()).toBeLessThanOrEqual(3600_000);
+  });
+
+  it('words refusals of the request as sentences naming the field', () => {
+    const result = keyward(['token', 'create', '--org', orgId, '--name', 'n'.repeat(101), '--scope', 'devices:read', '--expires-in', '30'], as());
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/400 validation_failed: name must be at most 100 characters long\./);
   });
 
   it('reports API refusals with exit 1 and the problem code', () => {

@@ -1,4 +1,11 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { VERIFY_CODES } from '../../src/core/verify-codes.js';
+import { CONTENT_SECURITY_POLICY } from '../../src/http/security-headers.js';
 import { json, startTestApp, type TestApp } from '../harness.js';
 import { isServedElsewhere, openApiPath, registeredRoutes } from './route-table.js';
 
@@ -8,6 +15,9 @@ type OpenApiDocument = {
   paths: Record<string, Record<string, Operation>>;
   components: { securitySchemes: Record<string, { type: string }>; schemas?: Record<string, unknown> };
 };
+
+/** The Redocly CLI of the dev dependencies, run as a third-party tool would be. */
+const REDOCLY = join(dirname(createRequire(import.meta.url).resolve('@redocly/cli/package.json')), 'bin', 'cli.js');
 
 const DOCUMENTED_METHODS = new Set(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']);
 
@@ -97,5 +107,76 @@ describe('GET /docs', () => {
     const served = json<OpenApiDocument>(await t.app.inject({ method: 'GET', url: '/docs/json' }));
     expect(Object.keys(served.components.securitySchemes)).toEqual(expect.arrayContaining(['bearerAuth', 'apiKeyHeader', 'sessionCookie']));
     expect(Object.keys(served.paths).sort()).toEqual(Object.keys(doc.paths).sort());
+  });
+});
+
+describe('the document as third-party tools meet it', () => {
+  it('passes Redocly’s recommended ruleset with no error and no warning', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'keyward-openapi-'));
+    const file = join(dir, 'openapi.json');
+    writeFileSync(file, JSON.stringify(doc));
+    const lint = spawnSync(process.execPath, [REDOCLY, 'lint', file, '--format=json'], { encoding: 'utf8', timeout: 60_000 });
+    rmSync(dir, { recursive: true, force: true });
+    const report = JSON.parse(lint.stdout) as { totals: { errors: number; warnings: number }; problems: { ruleId: string; message: string }[] };
+    expect(report.problems.map((p) => `${p.ruleId}: ${p.message}`)).toEqual([]);
+    expect(report.totals).toMatchObject({ errors: 0, warnings: 0 });
+    expect(lint.status).toBe(0);
+  });
+
+  it('declares every error as application/problem+json with the Problem schema', () => {
+    for (const [path, methods] of Object.entries(doc.paths)) {
+      for (const [method, operation] of Object.entries(methods)) {
+        for (const [status, response] of Object.entries(operation.responses ?? {})) {
+          if (!status.startsWith('4') && !status.startsWith('5')) continue;
+          if (path === '/readyz' && status === '503') continue;
+          const content = (response as { content?: Record<string, { schema?: { $ref?: string } }> }).content ?? {};
+          expect(Object.keys(content), `${method} ${path} ${status}`).toEqual(['application/problem+json']);
+          expect(content['application/problem+json']?.schema?.$ref).toBe('#/components/schemas/Problem');
+        }
+      }
+    }
+  });
+
+  it('gives enums as enum lists, not unions of one-value schemas', () => {
+    const token = doc.components.schemas?.Token as { properties: Record<string, { enum?: unknown[]; anyOf?: unknown }> };
+    expect(token.properties.status?.enum).toEqual(['active', 'expired', 'revoked', 'disabled']);
+    expect(token.properties.kind?.enum).toEqual(['api_key', 'jwt']);
+    expect(JSON.stringify(doc)).not.toMatch(/"const":/);
+  });
+
+  it('lists exactly the verify codes the verify path produces', () => {
+    const verify = doc.paths['/api/v1/verify']?.post as { description?: string };
+    expect(verify.description).toContain(VERIFY_CODES.join(', '));
+    expect(verify.description).not.toContain('RATE_LIMITED');
+  });
+
+  it('marks public routes with an empty security requirement and rotate bodies as optional', () => {
+    expect(doc.paths['/healthz']?.get?.security).toEqual([]);
+    expect(doc.paths['/api/v1/session']?.post?.security).toEqual([]);
+    const rotate = doc.paths['/api/v1/orgs/{org}/tokens/{id}/rotate']?.post as { requestBody?: { required?: boolean } };
+    expect(rotate.requestBody?.required).toBe(false);
+  });
+
+  it('declares the challenge, Retry-After, Set-Cookie and Content-Disposition headers, and the CSRF request header', () => {
+    const op = (path: string, method: string) => doc.paths[path]?.[method] as { responses: Record<string, { headers?: object }>; parameters?: { in: string; name: string }[] };
+    expect(op('/api/v1/me', 'get').responses['401']?.headers).toHaveProperty('www-authenticate');
+    expect(op('/api/v1/session', 'post').responses['429']?.headers).toHaveProperty('retry-after');
+    expect(op('/api/v1/session', 'post').responses['200']?.headers).toHaveProperty('set-cookie');
+    expect(op('/api/v1/orgs/{org}/audit-events', 'get').responses['200']?.headers).toHaveProperty('content-disposition');
+    expect(op('/api/v1/orgs/{org}/tokens/{id}/revoke', 'post').parameters).toContainEqual(expect.objectContaining({ in: 'header', name: 'x-csrf-token' }));
+  });
+
+  it('names a relative server URL unless KEYWARD_PUBLIC_URL is set', async () => {
+    const local = await startTestApp({ env: { KEYWARD_PUBLIC_URL: '' } });
+    const relative = json<{ servers: { url: string }[] }>(await local.app.inject({ method: 'GET', url: '/openapi.json' }));
+    await local.close();
+    expect(relative.servers).toEqual([{ url: '/' }]);
+    expect((doc as unknown as { servers: { url: string }[] }).servers).toEqual([{ url: 'http://keyward.test' }]);
+  });
+
+  it('serves /docs titled Keyward under the portal’s content security policy', async () => {
+    const page = await t.app.inject({ method: 'GET', url: '/docs/' });
+    expect(page.body).toContain('<title>Keyward API</title>');
+    expect(page.headers['content-security-policy']).toBe(CONTENT_SECURITY_POLICY);
   });
 });

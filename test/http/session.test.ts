@@ -13,6 +13,7 @@ describe('POST /api/v1/session', () => {
     const user = await makeUser(t.ctx);
     const response = await t.app.inject({ method: 'POST', url: '/api/v1/session', payload: { email: user.email, password: PASSWORD } });
     expect(response.statusCode).toBe(200);
+    expect(response.headers['cache-control']).toBe('no-store');
     expect(json(response)).toMatchObject({ id: user.id, email: user.email, site_admin: false });
     const setCookie = ([] as string[]).concat(response.headers['set-cookie'] as string[]);
     const session = setCookie.find((c) => c.startsWith('kw_session='))!;

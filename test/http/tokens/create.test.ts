@@ -23,6 +23,7 @@ describe('POST /api/v1/orgs/{org}/tokens', () => {
       ip_allowlist: ['10.0.0.0/8', '127.0.0.1'],
     });
     expect(response.statusCode).toBe(201);
+    expect(response.headers['cache-control']).toBe('no-store');
     const { token, secret } = json(response);
     expect(secret).toMatch(/^kw_[0-9A-Za-z]{38}$/);
     expect(token).toMatchObject({

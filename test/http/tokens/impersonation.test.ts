@@ -21,6 +21,7 @@ describe('POST /api/v1/orgs/{org}/members/{user}/tokens', () => {
     const first = await impersonate(org.id, member.user.id, admin.headers);
     const second = await impersonate(org.id, member.user.id, admin.headers);
     expect(first.statusCode).toBe(201);
+    expect(first.headers['cache-control']).toBe('no-store');
     expect(second.statusCode).toBe(201);
     expect(json(first).token.id).not.toBe(json(second).token.id);
     expect(json(first).token).toMatchObject({

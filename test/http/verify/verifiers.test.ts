@@ -21,6 +21,7 @@ async function create(name: string, headers: Record<string, string> = admin) {
 async function createVerifier(name = 'device-lab API'): Promise<{ verifier: VerifierJson; secret: string }> {
   const response = await create(name);
   expect(response.statusCode).toBe(201);
+  expect(response.headers['cache-control']).toBe('no-store');
   return json(response);
 }
 

@@ -1,6 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { SignJWT } from 'jose';
-import type { KyselyPlugin } from 'kysely';
+import { sql, type KyselyPlugin } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { generateApiKey } from '../../../src/core/token-format.js';
 import type { ServiceContext } from '../../../src/services/context.js';
@@ -95,6 +95,15 @@ function foreignKeyJwt(kid: string, claims: Record<string, unknown>): Promise<st
 const b64 = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
 describe('POST /api/v1/verify: codes', () => {
+  it('answers NOT_FOUND, not a 500, for a token whose org is gone', async () => {
+    const { org, user } = await tokenOwner();
+    const { secret } = await makeToken(t.ctx, org, user);
+    await sql`pragma foreign_keys = off`.execute(t.ctx.db);
+    await t.ctx.db.deleteFrom('orgs').where('id', '=', org.id).execute();
+    t.ctx.invalidate.org(org.id);
+    expect(await answer({ token: secret })).toEqual({ valid: false, code: 'NOT_FOUND' });
+  });
+
   it('answers VALID with the token facts and its effective scopes', async () => {
     const { org, user } = await tokenOwner();
     const { id, secret } = await makeToken(t.ctx, org, user, { scopes: ['devices:read', 'clients:read'] });

@@ -1,0 +1,83 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { join } from 'node:path';
+import SQLite from 'better-sqlite3';
+import { Kysely, SqliteDialect, type DatabaseConnection, type Driver } from 'kysely';
+import type { ServiceContext } from '../src/services/context.js';
+import type { Database } from '../src/store/schema.js';
+
+/**
+ * Interleaving at every await point: the work run inside `track()` is paused before its k-th
+ * database round trip (every query outside a transaction, and each transaction once) while the
+ * test runs something else to completion, then resumed. SQLite's single connection is free during
+ * the pause, so the other work really runs in between.
+ */
+export class Interleaver {
+  private readonly tracked = new AsyncLocalStorage<true>();
+  private original: Kysely<Database> | null = null;
+  private seen = 0;
+  private pauseAt = -1;
+  private release: (() => void) | null = null;
+  private reached: (() => void) | null = null;
+
+  /** Replaces the context's database by one over the same file whose round trips can be paused. */
+  static install(ctx: ServiceContext): Interleaver {
+    const interleaver = new Interleaver();
+    const database = new SQLite(join(ctx.config.dataDir, 'keyward.db'));
+    database.pragma('busy_timeout = 5000');
+    const gate = () => interleaver.gate();
+    class GatedDialect extends SqliteDialect {
+      override createDriver(): Driver {
+        const inner = super.createDriver();
+        return {
+          init: () => inner.init(),
+          acquireConnection: async (): Promise<DatabaseConnection> => {
+            await gate();
+            return inner.acquireConnection();
+          },
+          beginTransaction: (c, s) => inner.beginTransaction(c, s),
+          commitTransaction: (c) => inner.commitTransaction(c),
+          rollbackTransaction: (c) => inner.rollbackTransaction(c),
+          releaseConnection: (c) => inner.releaseConnection(c),
+          destroy: () => inner.destroy(),
+        };
+      }
+    }
+    // The original stays open until `close()`: services made at start (the usage recorder) hold it.
+    interleaver.original = ctx.db;
+    ctx.db = new Kysely<Database>({ dialect: new GatedDialect({ database }) });
+    return interleaver;
+  }
+
+  /** Closes the context's original database; the harness closes the gated one with the context. */
+  async close(): Promise<void> {
+    await this.original?.destroy();
+  }
+
+  private async gate(): Promise<void> {
+    if (!this.tracked.getStore()) return;
+    const index = this.seen++;
+    if (index !== this.pauseAt) return;
+    this.reached?.();
+    await new Promise<void>((resolve) => (this.release = resolve));
+  }
+
+  /**
+   * Runs `work` paused before its round trip number `k` (from 0), runs `between` meanwhile, then
+   * lets `work` finish. Returns false when `work` finished before making k round trips.
+   */
+  async interleave<T>(k: number, work: () => Promise<T>, between: () => Promise<unknown>): Promise<{ paused: boolean; result: T }> {
+    this.seen = 0;
+    this.pauseAt = k;
+    const reached = new Promise<'paused'>((resolve) => (this.reached = () => resolve('paused')));
+    const running = this.tracked.run(true, work);
+    const first = await Promise.race([reached, running.then(() => 'done' as const)]);
+    if (first === 'paused') {
+      await between();
+      this.release?.();
+    }
+    this.pauseAt = -1;
+    this.release = null;
+    this.reached = null;
+    return { paused: first === 'paused', result: await running };
+  }
+}
