@@ -87,14 +87,22 @@ export function loadConfig(env: Env = process.env): Config {
     }
   }
   const publicUrl = (pick('publicUrl') ?? `http://${host}:${port}`).replace(/\/+$/, '');
+  const databaseUrl = databaseUrlOf(pick('databaseUrl'));
+  const pepper = pick('pepper') ?? null;
+  // Every process of a cluster must digest alike, and the pepper never goes into the database.
+  if (databaseUrl !== null && pepper === null) throw new ConfigError(`${KEYS.pepper} is required with ${KEYS.databaseUrl} (cluster mode): every process must hash alike`);
+  // The JWT issuer and audience: the address clients reach, the same for every process.
+  if (databaseUrl !== null && pick('publicUrl') === undefined) {
+    throw new ConfigError(`${KEYS.publicUrl} is required with ${KEYS.databaseUrl} (cluster mode): every process must issue JWTs alike`);
+  }
   return {
     port,
     host,
     dataDir: resolve(pick('dataDir') ?? './data'),
-    databaseUrl: pick('databaseUrl') ?? null,
+    databaseUrl,
     tokenPrefix,
     scopes,
-    pepper: pick('pepper') ?? null,
+    pepper,
     signingKey: pick('signingKey') ?? null,
     publicUrl,
     publicUrlGiven: pick('publicUrl') !== undefined,
@@ -108,6 +116,22 @@ export function loadConfig(env: Env = process.env): Config {
     secureCookies: publicUrl.startsWith('https://'),
     trustProxy: trustProxy(pick('trustProxy')),
   };
+}
+
+/** A PostgreSQL URL, or null for the embedded SQLite file; anything else is refused, never ignored. */
+function databaseUrlOf(value: string | undefined): string | null {
+  if (value === undefined) return null;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError(`${KEYS.databaseUrl} is not a URL; give postgres://user@host:5432/database`);
+  }
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
+    throw new ConfigError(`${KEYS.databaseUrl} must be a postgres:// URL (leave it unset for the embedded SQLite file)`);
+  }
+  if (!url.hostname || url.pathname.length <= 1) throw new ConfigError(`${KEYS.databaseUrl} must name a host and a database`);
+  return value;
 }
 
 function trustProxy(value: string | undefined): Config['trustProxy'] {

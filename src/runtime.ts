@@ -1,54 +1,74 @@
 import type { FastifyInstance } from 'fastify';
 import type { Config } from './config.js';
-import { newId } from './core/ids.js';
 import { buildApp, type AppOptions } from './http/app.js';
 import { bootstrap, type BootstrapOutcome } from './services/bootstrap.js';
 import { defaultLimits, systemClock, type Clock, type Logger, type ServiceContext } from './services/context.js';
 import { JwtKeys } from './services/jwt-keys.js';
 import { startLifecycleSweeps } from './services/token-lifecycle.js';
-import { LocalInvalidation } from './services/invalidation.js';
+import { ClusterInvalidation } from './services/cluster-invalidation.js';
+import { LocalInvalidation, type Invalidation } from './services/invalidation.js';
+import { loadSigningKeys, reloadSigningKeys } from './services/signing-keys.js';
 import { RejectionThrottle } from './services/rejection-throttle.js';
 import { TokenCache } from './services/token-cache.js';
 import { UsageRecorder } from './services/usage.js';
 import { VerifierCache } from './services/verifier-cache.js';
-import { migrate, openSqlite } from './store/db.js';
-import { loadOrCreatePepper, loadOrCreateSigningKeys, signingKeyFromPem } from './store/key-files.js';
+import { migrate, openDatabase, storeLocation, type Db } from './store/db.js';
+import { loadOrCreatePepper } from './store/key-files.js';
+import { channelName } from './store/notifications.js';
 import { chmodSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 
 const silentLogger: Logger = { info() {}, warn() {}, error() {} };
 
 /** Opens the store, migrates it and loads the server secrets: everything services need. */
 export async function createContext(config: Config, options: { clock?: Clock; log?: Logger } = {}): Promise<ServiceContext> {
   const clock = options.clock ?? systemClock;
-  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
-  // The directory holds the pepper and the keys: narrowed even when it existed already.
-  chmodSync(config.dataDir, 0o700);
-  const db = openSqlite(join(config.dataDir, 'keyward.db'));
-  await migrate(db);
+  const location = storeLocation(config);
+  if (location.engine === 'sqlite') {
+    mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+    // The directory holds the pepper and the database: narrowed even when it existed already.
+    chmodSync(config.dataDir, 0o700);
+  }
+  const db = openDatabase(location);
+  try {
+    await migrate(db);
+  } catch (error) {
+    await db.destroy();
+    throw location.engine === 'postgres' ? new Error(`cannot use the PostgreSQL database of KEYWARD_DATABASE_URL: ${(error as Error).message}`) : error;
+  }
   const pepper = loadOrCreatePepper(config.dataDir, config.pepper);
-  const keys = config.signingKey
-    ? [signingKeyFromPem(config.signingKey, clock.now())]
-    : loadOrCreateSigningKeys(config.dataDir, () => newId('key', clock.now()), clock.now());
+  const jwtKeys = new JwtKeys(await loadSigningKeys(db, config, pepper, clock.now()), config.publicUrl, config.publicUrl);
   const tokens = new TokenCache();
   const verifiers = new VerifierCache();
-  return {
+  // Another process's key rotation reaches this one as an invalidation: reload the keys.
+  const local = new LocalInvalidation(tokens, verifiers, () => {
+    reloadSigningKeys(ctx).catch((error: unknown) => ctx.log.error({ err: error }, 'could not reload the signing keys'));
+  });
+  const ctx: ServiceContext = {
     db,
     config,
     clock,
     pepper,
-    jwtKeys: new JwtKeys(keys, config.publicUrl, config.publicUrl),
+    jwtKeys,
     tokens,
     verifiers,
-    invalidate: new LocalInvalidation(tokens, verifiers),
+    invalidate: local,
     usage: new UsageRecorder(db),
     rejections: new RejectionThrottle(),
     log: options.log ?? silentLogger,
     limits: defaultLimits(),
   };
+  if (location.engine === 'postgres') ctx.invalidate = await clusterInvalidation(ctx, db, location.url, local);
+  return ctx;
+}
+
+async function clusterInvalidation(ctx: ServiceContext, db: Db, url: string, local: LocalInvalidation): Promise<Invalidation> {
+  const cluster = new ClusterInvalidation({ db, url, channel: await channelName(db), local, tokens: ctx.tokens, verifiers: ctx.verifiers, log: () => ctx.log });
+  await cluster.start();
+  return cluster;
 }
 
 export async function closeContext(ctx: ServiceContext): Promise<void> {
+  await ctx.invalidate.close();
   await ctx.usage.stop();
   await ctx.db.destroy();
 }
@@ -62,6 +82,9 @@ export async function startServer(config: Config, appOptions: AppOptions = {}): 
   ctx.log = app.log;
   ctx.usage.start(config.usageFlushMs, (error) => app.log.error({ err: error }, 'usage flush failed'));
   const stopSweeps = startLifecycleSweeps(ctx, 60_000, (error) => app.log.error({ err: error }, 'token lifecycle sweep failed'));
+  // Keys rotated by the CLI (or, missed, by another process) are picked up within a minute.
+  const keyReload = setInterval(() => reloadSigningKeys(ctx).catch((error: unknown) => app.log.error({ err: error }, 'could not reload the signing keys')), 60_000);
+  keyReload.unref();
   const outcome = await bootstrap(ctx);
   const url = await app.listen({ port: config.port, host: config.host });
   return {
@@ -71,6 +94,7 @@ export async function startServer(config: Config, appOptions: AppOptions = {}): 
     bootstrap: outcome,
     async close() {
       stopSweeps();
+      clearInterval(keyReload);
       await app.close();
       await closeContext(ctx);
     },

@@ -7,6 +7,7 @@ import { loadConfig, type Config } from '../src/config.js';
 import { buildApp } from '../src/http/app.js';
 import { closeContext, createContext } from '../src/runtime.js';
 import type { Clock, ServiceContext } from '../src/services/context.js';
+import { createSchema, TEST_STORE } from './postgres.js';
 
 /** A clock tests move by hand: time is injected, never slept on. */
 export class FakeClock implements Clock {
@@ -43,13 +44,18 @@ export type TestApp = {
   close(): Promise<void>;
 };
 
-/** A fresh database in a temp dir, a fake clock and the Fastify app, ready for `inject`. */
+/**
+ * A fresh database (a temp dir's SQLite file, or a schema of its own on PostgreSQL when the suite
+ * runs as its postgres project), a fake clock and the Fastify app, ready for `inject`.
+ */
 export async function startTestApp(
   options: { env?: Record<string, string>; clock?: FakeClock; logLevel?: string } = {},
 ): Promise<TestApp> {
   const dir = mkdtempSync(join(tmpdir(), 'keyward-test-'));
   const clock = options.clock ?? new FakeClock();
-  const ctx = await createContext(testConfig(dir, options.env), { clock });
+  const schema = TEST_STORE === 'postgres' ? await createSchema() : null;
+  const env = schema ? { KEYWARD_DATABASE_URL: schema.url, ...options.env } : options.env;
+  const ctx = await createContext(testConfig(dir, env), { clock });
   const logs: string[] = [];
   const stream = new Writable({
     write(chunk: Buffer, _encoding, done) {
@@ -67,6 +73,7 @@ export async function startTestApp(
     async close() {
       await app.close();
       await closeContext(ctx);
+      await schema?.drop();
       rmSync(dir, { recursive: true, force: true });
     },
   };

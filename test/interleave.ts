@@ -1,15 +1,14 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { join } from 'node:path';
-import SQLite from 'better-sqlite3';
-import { Kysely, SqliteDialect, type DatabaseConnection, type Driver } from 'kysely';
+import { Kysely, type DatabaseConnection, type Dialect, type Driver } from 'kysely';
 import type { ServiceContext } from '../src/services/context.js';
+import { dialectFor, storeLocation } from '../src/store/db.js';
 import type { Database } from '../src/store/schema.js';
 
 /**
  * Interleaving at every await point: the work run inside `track()` is paused before its k-th
  * database round trip (every query outside a transaction, and each transaction once) while the
- * test runs something else to completion, then resumed. SQLite's single connection is free during
- * the pause, so the other work really runs in between.
+ * test runs something else to completion, then resumed. No connection is held during the pause
+ * (SQLite's single one, or one of PostgreSQL's pool), so the other work really runs in between.
  */
 export class Interleaver {
   private readonly tracked = new AsyncLocalStorage<true>();
@@ -19,19 +18,20 @@ export class Interleaver {
   private release: (() => void) | null = null;
   private reached: (() => void) | null = null;
 
-  /** Replaces the context's database by one over the same file whose round trips can be paused. */
+  /** Replaces the context's database by one on the same store whose round trips can be paused. */
   static install(ctx: ServiceContext): Interleaver {
     const interleaver = new Interleaver();
-    const database = new SQLite(join(ctx.config.dataDir, 'keyward.db'));
-    database.pragma('busy_timeout = 5000');
-    const gate = () => interleaver.gate();
-    class GatedDialect extends SqliteDialect {
-      override createDriver(): Driver {
-        const inner = super.createDriver();
+    const dialect = dialectFor(storeLocation(ctx.config));
+    const gated: Dialect = {
+      createAdapter: () => dialect.createAdapter(),
+      createIntrospector: (db) => dialect.createIntrospector(db),
+      createQueryCompiler: () => dialect.createQueryCompiler(),
+      createDriver: (): Driver => {
+        const inner = dialect.createDriver();
         return {
           init: () => inner.init(),
           acquireConnection: async (): Promise<DatabaseConnection> => {
-            await gate();
+            await interleaver.gate();
             return inner.acquireConnection();
           },
           beginTransaction: (c, s) => inner.beginTransaction(c, s),
@@ -40,11 +40,11 @@ export class Interleaver {
           releaseConnection: (c) => inner.releaseConnection(c),
           destroy: () => inner.destroy(),
         };
-      }
-    }
+      },
+    };
     // The original stays open until `close()`: services made at start (the usage recorder) hold it.
     interleaver.original = ctx.db;
-    ctx.db = new Kysely<Database>({ dialect: new GatedDialect({ database }) });
+    ctx.db = new Kysely<Database>({ dialect: gated });
     return interleaver;
   }
 

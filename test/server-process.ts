@@ -47,6 +47,7 @@ export async function startBuiltServer(env: Record<string, string> = {}) {
   return {
     url,
     dataDir,
+    pid: child.pid!,
     output: () => output,
     async stop() {
       if (child.exitCode === null) {

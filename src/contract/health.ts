@@ -1,6 +1,14 @@
 import { Type } from 'typebox';
+import { StringEnum } from './kit.js';
 
 export const HealthSchema = Type.Object({ status: Type.String({ description: 'ok, ready or unavailable.' }) });
+
+export const ReadinessSchema = Type.Object({
+  status: StringEnum(['ready', 'unavailable'] as const),
+  invalidation: StringEnum(['local', 'live', 'degraded'] as const, {
+    description: 'local: one process. live: cluster notifications arrive. degraded: they may be lost, so every verify reads the database.',
+  }),
+});
 
 /** Only public members are declared, so the serializer could not emit a private `d` even by mistake. */
 export const PublicJwkSchema = Type.Object({

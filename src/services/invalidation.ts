@@ -13,13 +13,32 @@ export interface Invalidation {
   /** An org's plan, features, policy or roles changed: every token of the org. */
   org(orgId: string): void;
   verifier(verifierId: string): void;
+  /** The JWT signing keys changed: every process reloads them. */
+  signingKeys(): void;
+  /** `local` in one process; in a cluster, whether notifications are arriving (`live`) or may be lost. */
+  readonly state: 'local' | 'live' | 'degraded';
+  close(): Promise<void>;
 }
 
+/** What one message tells a process to drop. */
+export type InvalidationMessage =
+  | { kind: 'token' | 'owner' | 'org' | 'verifier'; id: string }
+  | { kind: 'signing_keys' };
+
+/** Drops what a change touches from this process's caches. */
 export class LocalInvalidation implements Invalidation {
+  readonly state = 'local' as const;
+
   constructor(
     private readonly tokens: TokenCache,
     private readonly verifiers: VerifierCache,
+    private readonly onSigningKeys: () => void = () => undefined,
   ) {}
+
+  apply(message: InvalidationMessage): void {
+    if (message.kind === 'signing_keys') this.signingKeys();
+    else this[message.kind](message.id);
+  }
 
   token(tokenId: string): void {
     this.tokens.drop((r) => r.token.id === tokenId);
@@ -36,4 +55,10 @@ export class LocalInvalidation implements Invalidation {
   verifier(verifierId: string): void {
     this.verifiers.drop(verifierId);
   }
+
+  signingKeys(): void {
+    this.onSigningKeys();
+  }
+
+  async close(): Promise<void> {}
 }

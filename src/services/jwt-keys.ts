@@ -17,13 +17,18 @@ export type JwtClaims = {
  * published in the JWKS, so a rotated key keeps its tokens valid until they expire.
  */
 export class JwtKeys {
-  private readonly keys: { kid: string; privateKey: KeyObject; publicKey: KeyObject; publicJwk: JWK }[];
+  private keys: { kid: string; privateKey: KeyObject; publicKey: KeyObject; publicJwk: JWK }[] = [];
 
   constructor(
     stored: StoredSigningKey[],
     private readonly issuer: string,
     private readonly audience: string,
   ) {
+    this.replace(stored);
+  }
+
+  /** Takes a new set of keys (a rotation here or in another process); the newest signs. */
+  replace(stored: StoredSigningKey[]): void {
     if (stored.length === 0) throw new Error('at least one JWT signing key is needed');
     this.keys = stored.map((k) => ({
       kid: k.kid,
@@ -31,6 +36,11 @@ export class JwtKeys {
       publicKey: createPublicKey({ key: k.public_jwk, format: 'jwk' }),
       publicJwk: { ...k.public_jwk, kid: k.kid, alg: 'EdDSA', use: 'sig' },
     }));
+  }
+
+  /** The kid of the key that signs now. */
+  get current(): string {
+    return this.keys[this.keys.length - 1]!.kid;
   }
 
   async sign(claims: JwtClaims): Promise<string> {

@@ -3,10 +3,11 @@ import { Conflict, NotFound, PolicyViolation } from '../core/errors.js';
 import type { Member, User } from '../core/model.js';
 import { isoRequired } from '../core/time.js';
 import type { Executor } from '../store/db.js';
-import { countOtherActiveHolders, deleteMembership, findMember, listMembers as listMemberRows, updateMembershipRole } from '../store/members.js';
+import { countOtherActiveHolders, deleteMembership, findMember, listMembers as listMemberRows, lockOwners, updateMembershipRole } from '../store/members.js';
 import { findMembership, insertMembership } from '../store/orgs.js';
 import { orgAccess, requirePermission, rolePermissions, type Caller, type OrgAccess } from './access.js';
 import { actorOf, recordAudit, type AuditActor } from './audit.js';
+import { conflictOnDuplicate } from './conflicts.js';
 import type { ServiceContext } from './context.js';
 import { mapPage, pageOf, rowsToFetch, type Page, type PageRequest } from './pages.js';
 import { assignableRolePermissions, requireAnyPermission, requireMayAssign } from './roles.js';
@@ -38,14 +39,17 @@ export async function addMembership(trx: Executor, actor: AuditActor, orgId: str
 
 export async function addMember(ctx: ServiceContext, caller: Caller, orgId: string, input: AddMemberRequest): Promise<MembershipView> {
   const now = ctx.clock.now();
-  const member = await ctx.db.transaction().execute(async (trx) => {
-    const access = await orgAccess(trx, caller, orgId);
-    requirePermission(access, 'members.manage', 'write');
-    const user = await findPerson(trx, { userId: input.user_id, email: input.email });
-    requireMayAssign(access, input.role, await assignableRolePermissions(trx, access.org, input.role));
-    if (await findMembership(trx, orgId, user.id)) throw new Conflict('This user is a member already.');
-    return addMembership(trx, actorOf(caller), orgId, user, input.role, now);
-  });
+  const already = 'This user is a member already.';
+  const member = await conflictOnDuplicate(already, () =>
+    ctx.db.transaction().execute(async (trx) => {
+      const access = await orgAccess(trx, caller, orgId);
+      requirePermission(access, 'members.manage', 'write');
+      const user = await findPerson(trx, { userId: input.user_id, email: input.email });
+      requireMayAssign(access, input.role, await assignableRolePermissions(trx, access.org, input.role));
+      if (await findMembership(trx, orgId, user.id)) throw new Conflict(already);
+      return addMembership(trx, actorOf(caller), orgId, user, input.role, now);
+    }),
+  );
   ctx.invalidate.owner(member.userId);
   return membershipView(member);
 }
@@ -58,6 +62,7 @@ async function memberToChange(trx: Executor, access: OrgAccess, userId: string, 
   const member = await findMember(trx, access.org.id, userId);
   if (!member) throw new NotFound('member');
   requireMayAssign(access, member.role, await rolePermissions(trx, access.org, member.role));
+  if (member.role === 'owner' && leavingRole) await lockOwners(trx, access.org.id);
   if (leavingRole && member.role === 'owner' && (await countOtherActiveHolders(trx, access.org.id, 'owner', userId)) === 0) {
     throw new Conflict('An organization needs at least one owner; make someone else owner first.');
   }

@@ -11,6 +11,7 @@ import { findOrgBySlug, insertOrg, listOrgs, updateOrg as writeOrg } from '../st
 import { isSiteAdmin, orgAccess, requirePermission, requireSiteAdmin, type Caller } from './access.js';
 import { changedFields } from './audit-diff.js';
 import { actorOf, recordAudit } from './audit.js';
+import { conflictOnDuplicate } from './conflicts.js';
 import type { ServiceContext } from './context.js';
 import { addMembership } from './members.js';
 import { mapPage, pageOf, rowsToFetch, type Page, type PageRequest } from './pages.js';
@@ -64,24 +65,27 @@ export async function createOrg(ctx: ServiceContext, caller: Caller, input: Crea
     createdAt: now,
     updatedAt: now,
   };
-  await ctx.db.transaction().execute(async (trx) => {
-    if (await findOrgBySlug(trx, org.slug)) throw new Conflict(`The slug ${org.slug} is taken.`);
-    const owner = input.owner_email === undefined ? undefined : await findPerson(trx, { email: input.owner_email }, 'owner_email');
-    const actor = actorOf(caller);
-    await insertOrg(trx, org);
-    await recordAudit(
-      trx,
-      actor,
-      {
-        orgId: org.id,
-        action: 'org.created',
-        target: { type: 'org', id: org.id },
-        details: { name: org.name, slug: org.slug, plan: org.plan, features: org.features },
-      },
-      now,
-    );
-    if (owner) await addMembership(trx, actor, org.id, owner, 'owner', now);
-  });
+  const taken = `The slug ${org.slug} is taken.`;
+  await conflictOnDuplicate(taken, () =>
+    ctx.db.transaction().execute(async (trx) => {
+      if (await findOrgBySlug(trx, org.slug)) throw new Conflict(taken);
+      const owner = input.owner_email === undefined ? undefined : await findPerson(trx, { email: input.owner_email }, 'owner_email');
+      const actor = actorOf(caller);
+      await insertOrg(trx, org);
+      await recordAudit(
+        trx,
+        actor,
+        {
+          orgId: org.id,
+          action: 'org.created',
+          target: { type: 'org', id: org.id },
+          details: { name: org.name, slug: org.slug, plan: org.plan, features: org.features },
+        },
+        now,
+      );
+      if (owner) await addMembership(trx, actor, org.id, owner, 'owner', now);
+    }),
+  );
   return orgView(org, ctx.config);
 }
 

@@ -21,6 +21,7 @@ import { iso } from '../core/time.js';
 import { isSiteAdmin, orgAccess, requirePermission, type Caller, type OrgAccess } from './access.js';
 import { changedFields } from './audit-diff.js';
 import { actorOf, recordAudit } from './audit.js';
+import { conflictOnDuplicate } from './conflicts.js';
 import type { ServiceContext } from './context.js';
 
 /** A role as clients see it: built-in ones are read-only and named by their name. */
@@ -136,16 +137,18 @@ export async function createRole(ctx: ServiceContext, caller: Caller, orgId: str
   const description = normalizeDescription(input.description);
   const permissions = orderedPermissions(input.permissions);
   const now = ctx.clock.now();
-  return ctx.db.transaction().execute(async (trx) => {
-    const access = await orgAccess(trx, caller, orgId);
-    requirePermission(access, 'roles.manage', 'write');
-    requireWithinOwnPower(access, permissions);
-    await requireFreeName(trx, orgId, name);
-    const role: CustomRole = { id: newId('rol', now), orgId, name, description, permissions, createdAt: now };
-    await insertRole(trx, role);
-    await recordAudit(trx, actorOf(caller), { orgId, action: 'role.created', target: { type: 'role', id: role.id }, details: { name, permissions } }, now);
-    return roleView(customRoleOf(role));
-  });
+  return conflictOnDuplicate(`A role named ${name} exists already.`, () =>
+    ctx.db.transaction().execute(async (trx) => {
+      const access = await orgAccess(trx, caller, orgId);
+      requirePermission(access, 'roles.manage', 'write');
+      requireWithinOwnPower(access, permissions);
+      await requireFreeName(trx, orgId, name);
+      const role: CustomRole = { id: newId('rol', now), orgId, name, description, permissions, createdAt: now };
+      await insertRole(trx, role);
+      await recordAudit(trx, actorOf(caller), { orgId, action: 'role.created', target: { type: 'role', id: role.id }, details: { name, permissions } }, now);
+      return roleView(customRoleOf(role));
+    }),
+  );
 }
 
 /** A custom role of the org by id; built-in roles cannot be edited (409), others' are 404. */
@@ -158,28 +161,30 @@ async function customRole(db: Executor, orgId: string, roleId: string): Promise<
 
 export async function updateRole(ctx: ServiceContext, caller: Caller, orgId: string, roleId: string, change: UpdateRoleRequest): Promise<RoleView> {
   const now = ctx.clock.now();
-  const result = await ctx.db.transaction().execute(async (trx) => {
-    const access = await orgAccess(trx, caller, orgId);
-    requirePermission(access, 'roles.manage', 'write');
-    const before = await customRole(trx, orgId, roleId);
-    const after: Role = {
-      ...before,
-      name: change.name !== undefined ? normalizeName(change.name, 'name', ROLE_NAME_MAX) : before.name,
-      description: change.description !== undefined ? normalizeDescription(change.description) : before.description,
-      permissions: change.permissions !== undefined ? orderedPermissions(change.permissions) : before.permissions,
-    };
-    // Editing a role changes what its holders may do: the actor must hold its old and new power.
-    requireWithinOwnPower(access, [...before.permissions, ...after.permissions]);
-    const changes = changedFields(
-      { name: before.name, description: before.description, permissions: before.permissions },
-      { name: after.name, description: after.description, permissions: after.permissions },
-    );
-    if (!changes) return { role: before, changed: false };
-    if (after.name !== before.name) await requireFreeName(trx, orgId, after.name, roleId);
-    await updateRoleRow(trx, { id: roleId, orgId, name: after.name, description: after.description, permissions: after.permissions });
-    await recordAudit(trx, actorOf(caller), { orgId, action: 'role.updated', target: { type: 'role', id: roleId }, details: changes }, now);
-    return { role: after, changed: true };
-  });
+  const result = await conflictOnDuplicate('A role of that name exists already.', () =>
+    ctx.db.transaction().execute(async (trx) => {
+      const access = await orgAccess(trx, caller, orgId);
+      requirePermission(access, 'roles.manage', 'write');
+      const before = await customRole(trx, orgId, roleId);
+      const after: Role = {
+        ...before,
+        name: change.name !== undefined ? normalizeName(change.name, 'name', ROLE_NAME_MAX) : before.name,
+        description: change.description !== undefined ? normalizeDescription(change.description) : before.description,
+        permissions: change.permissions !== undefined ? orderedPermissions(change.permissions) : before.permissions,
+      };
+      // Editing a role changes what its holders may do: the actor must hold its old and new power.
+      requireWithinOwnPower(access, [...before.permissions, ...after.permissions]);
+      const changes = changedFields(
+        { name: before.name, description: before.description, permissions: before.permissions },
+        { name: after.name, description: after.description, permissions: after.permissions },
+      );
+      if (!changes) return { role: before, changed: false };
+      if (after.name !== before.name) await requireFreeName(trx, orgId, after.name, roleId);
+      await updateRoleRow(trx, { id: roleId, orgId, name: after.name, description: after.description, permissions: after.permissions });
+      await recordAudit(trx, actorOf(caller), { orgId, action: 'role.updated', target: { type: 'role', id: roleId }, details: changes }, now);
+      return { role: after, changed: true };
+    }),
+  );
   // Holders' effective token scopes follow their role's permissions.
   if (result.changed) ctx.invalidate.org(orgId);
   return roleView(result.role);

@@ -35,6 +35,8 @@ export class TokenCache {
   private newest: string | undefined;
   /** Counts invalidations; a load whose ticket is older than the current generation is not cached. */
   private generation = 0;
+  /** While notifications may be missed, nothing is answered from or put into the cache. */
+  private suspended = false;
 
   constructor(
     private readonly maxEntries = 10_000,
@@ -42,6 +44,7 @@ export class TokenCache {
   ) {}
 
   get(digest: string, nowMs: number): TokenRecord | undefined {
+    if (this.suspended) return undefined;
     const entry = this.entries.get(digest);
     if (!entry) return undefined;
     if (nowMs - entry.loadedAt > this.ttlMs) {
@@ -64,7 +67,7 @@ export class TokenCache {
 
   /** Caches a loaded record unless an invalidation ran since its load began. */
   set(digest: string, record: TokenRecord, ticket: number): void {
-    if (ticket !== this.generation) return;
+    if (ticket !== this.generation || this.suspended) return;
     this.entries.delete(digest);
     this.entries.set(digest, record);
     this.newest = digest;
@@ -78,6 +81,17 @@ export class TokenCache {
   drop(match: (record: TokenRecord) => boolean): void {
     this.generation += 1;
     for (const [digest, record] of this.entries) if (match(record)) this.entries.delete(digest);
+  }
+
+  /** Stops answering from the cache (and empties it, when what it holds can no longer be trusted). */
+  suspend(): void {
+    this.suspended = true;
+    this.generation += 1;
+  }
+
+  resume(options: { clear: boolean }): void {
+    if (options.clear) this.drop(() => true);
+    this.suspended = false;
   }
 
   get size(): number {

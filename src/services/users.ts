@@ -11,6 +11,7 @@ import { deleteSessionsOfUser } from '../store/sessions.js';
 import { findUserByEmail, findUserById, insertUser, listUsers, setUserStatus } from '../store/users.js';
 import { requireSiteAdmin, type Caller } from './access.js';
 import { actorOf, recordAudit, type AuditActor } from './audit.js';
+import { conflictOnDuplicate } from './conflicts.js';
 import type { ServiceContext } from './context.js';
 import { mapPage, pageOf, rowsToFetch, type Page, type PageRequest } from './pages.js';
 import { suspendOwnerTokens } from './tokens/transitions.js';
@@ -67,12 +68,15 @@ export async function createUser(
     createdAt: now,
     deactivatedAt: null,
   };
-  await ctx.db.transaction().execute(async (trx) => {
-    await guard?.(trx);
-    if (await findUserByEmail(trx, email)) throw new Conflict('A user with this email exists already.');
-    await insertUser(trx, user);
-    await recordAudit(trx, actor, { orgId: null, action: 'user.created', target: { type: 'user', id: user.id }, details: { email, site_admin: input.siteAdmin } }, now);
-  });
+  const taken = 'A user with this email exists already.';
+  await conflictOnDuplicate(taken, () =>
+    ctx.db.transaction().execute(async (trx) => {
+      await guard?.(trx);
+      if (await findUserByEmail(trx, email)) throw new Conflict(taken);
+      await insertUser(trx, user);
+      await recordAudit(trx, actor, { orgId: null, action: 'user.created', target: { type: 'user', id: user.id }, details: { email, site_admin: input.siteAdmin } }, now);
+    }),
+  );
   return user;
 }
 

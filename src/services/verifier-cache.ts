@@ -8,6 +8,8 @@ type CachedVerifier = { verifier: Verifier; loadedAt: number; touchedAt: number 
  */
 export class VerifierCache {
   private readonly entries = new Map<string, CachedVerifier>();
+  /** While notifications may be missed, every verifier is read from the store. */
+  private suspended = false;
 
   constructor(
     readonly ttlMs = 10_000,
@@ -15,6 +17,7 @@ export class VerifierCache {
   ) {}
 
   get(digest: string, nowMs: number): CachedVerifier | undefined {
+    if (this.suspended) return undefined;
     const entry = this.entries.get(digest);
     if (entry && nowMs - entry.loadedAt > this.ttlMs) {
       this.entries.delete(digest);
@@ -26,12 +29,21 @@ export class VerifierCache {
   set(digest: string, verifier: Verifier, nowMs: number): CachedVerifier {
     if (this.entries.size >= this.maxEntries) this.entries.clear();
     const entry = { verifier, loadedAt: nowMs, touchedAt: verifier.lastUsedAt ?? -Infinity };
-    this.entries.set(digest, entry);
+    if (!this.suspended) this.entries.set(digest, entry);
     return entry;
   }
 
   forget(digest: string): void {
     this.entries.delete(digest);
+  }
+
+  suspend(): void {
+    this.suspended = true;
+    this.entries.clear();
+  }
+
+  resume(): void {
+    this.suspended = false;
   }
 
   /** Called by the invalidation port only. */

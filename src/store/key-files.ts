@@ -3,8 +3,8 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
- * Server secrets kept in the data directory, outside the database: the pepper and the JWT
- * signing keys. Files are created once with mode 0600 and never rewritten except to add a key.
+ * Server secrets kept in the data directory, outside the database: the pepper, created once with
+ * mode 0600. (JWT signing keys live in the database, sealed with a key derived from it.)
  */
 export function loadOrCreatePepper(dataDir: string, fromEnv: string | null): Buffer {
   if (fromEnv) return decodePepper(fromEnv);
@@ -55,12 +55,11 @@ export function signingKeyFromPem(pem: string, nowMs: number): StoredSigningKey 
   };
 }
 
-/** The signing keys, newest last; creates the first key on first start. */
-export function loadOrCreateSigningKeys(dataDir: string, makeKid: () => string, nowMs: number): StoredSigningKey[] {
+/**
+ * Signing keys an earlier version kept in the data directory; they move into the database (sealed)
+ * on the first start that finds them, so tokens they signed keep verifying.
+ */
+export function readSigningKeyFile(dataDir: string): StoredSigningKey[] {
   const path = join(dataDir, 'signing-keys.json');
-  if (!existsSync(path)) {
-    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-    writeFileSync(path, JSON.stringify([newSigningKey(makeKid(), nowMs)], null, 2), { mode: 0o600, flag: 'wx' });
-  }
-  return JSON.parse(readFileSync(path, 'utf8')) as StoredSigningKey[];
+  return existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as StoredSigningKey[]) : [];
 }

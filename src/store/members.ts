@@ -1,4 +1,5 @@
 import type { Member } from '../core/model.js';
+import { isPostgres } from './engine.js';
 import type { Executor } from './db.js';
 
 function membersQuery(db: Executor, orgId: string) {
@@ -73,4 +74,21 @@ export async function countHolders(db: Executor, orgId: string, role: string): P
     .where('role', '=', role)
     .executeTakeFirstOrThrow();
   return Number(row.n);
+}
+
+/**
+ * Row locks for checks that must hold until the transaction commits (PostgreSQL; SQLite runs one
+ * transaction at a time). A user's standing in an org: their membership, taken for update so
+ * concurrent mints count the cap one after another, and their user row, so a deactivation waits.
+ */
+export async function lockStanding(trx: Executor, orgId: string, userId: string): Promise<void> {
+  if (!isPostgres(trx)) return;
+  await trx.selectFrom('memberships').select('user_id').where('org_id', '=', orgId).where('user_id', '=', userId).forUpdate().execute();
+  await trx.selectFrom('users').select('id').where('id', '=', userId).forShare().execute();
+}
+
+/** The owners of an org, locked, before "is anyone else an owner?" is asked (the last-owner rule). */
+export async function lockOwners(trx: Executor, orgId: string): Promise<void> {
+  if (!isPostgres(trx)) return;
+  await trx.selectFrom('memberships').select('user_id').where('org_id', '=', orgId).where('role', '=', 'owner').forUpdate().execute();
 }

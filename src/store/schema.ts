@@ -17,6 +17,8 @@ export interface Database {
   audit_events: AuditEventsTable;
   verifiers: VerifiersTable;
   settings: SettingsTable;
+  signing_keys: SigningKeysTable;
+  invalidations: InvalidationsTable;
 }
 
 export interface UsersTable {
@@ -131,6 +133,20 @@ export interface SettingsTable {
   value: string;
 }
 
+export interface SigningKeysTable {
+  kid: string;
+  created_at: number;
+  /** The public JWK, as JSON. */
+  public_jwk: string;
+  /** The private JWK, sealed with a key derived from the pepper (AES-256-GCM). */
+  sealed_private_jwk: string;
+}
+
+export interface InvalidationsTable {
+  id: number;
+  version: number;
+}
+
 export type UserRow = Selectable<UsersTable>;
 export type OrgRow = Selectable<OrgsTable>;
 export type RoleRow = Selectable<RolesTable>;
@@ -139,3 +155,4 @@ export type TokenRow = Selectable<TokensTable>;
 export type SessionRow = Selectable<SessionsTable>;
 export type AuditEventRow = Selectable<AuditEventsTable>;
 export type VerifierRow = Selectable<VerifiersTable>;
+export type SigningKeyRow = Selectable<SigningKeysTable>;

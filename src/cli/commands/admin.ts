@@ -5,6 +5,7 @@ import { createFirstSiteAdmin } from '../../services/bootstrap.js';
 import { addMember } from '../../services/members.js';
 import { createOrg } from '../../services/orgs.js';
 import { createUser, userView } from '../../services/users.js';
+import { rotateSigningKey } from '../../services/signing-keys.js';
 import { createVerifier } from '../../services/verifiers.js';
 import { readStdinLine, withContext } from '../operator.js';
 import { collect } from '../options.js';
@@ -96,6 +97,17 @@ export function registerAdminCommands(program: Command): void {
       );
       if (options.json) return out.json(member);
       out.info(`Added ${options.email ?? options.user} to ${options.org} as ${member.role}.`);
+    });
+
+  program
+    .command('keys')
+    .description('manage the JWT signing keys')
+    .command('rotate')
+    .description('make a new signing key; it signs from now on, older keys keep verifying their tokens')
+    .action(async () => {
+      const kid = await withContext((ctx) => rotateSigningKey(ctx), { existing: true });
+      out.info('Rotated the JWT signing key; every process of the deployment signs with it now:');
+      out.result(kid);
     });
 
   program

@@ -1,5 +1,5 @@
-import { HealthSchema } from '../../contract/index.js';
-import { isReady } from '../../services/health.js';
+import { HealthSchema, ReadinessSchema } from '../../contract/index.js';
+import { readiness } from '../../services/health.js';
 import { operation } from '../operation.js';
 import { success } from '../responses.js';
 import type { RoutePlugin } from '../route-plugin.js';
@@ -18,11 +18,11 @@ const health: RoutePlugin = async (app, { ctx }) => {
       tag: 'health',
       summary: 'Readiness: the database answers',
       auth: 'public',
-      responses: { 200: success('Ready to serve.', HealthSchema), 503: success('The database does not answer.', HealthSchema) },
+      responses: { 200: success('Ready to serve.', ReadinessSchema), 503: success('The database does not answer.', ReadinessSchema) },
     }),
     async (_request, reply) => {
-      if (await isReady(ctx)) return { status: 'ready' };
-      return reply.status(503).send({ status: 'unavailable' });
+      const { ready, invalidation } = await readiness(ctx);
+      return reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : 'unavailable', invalidation });
     },
   );
 };

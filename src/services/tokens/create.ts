@@ -5,6 +5,7 @@ import type { User } from '../../core/model.js';
 import { normalizeDescription, normalizeName } from '../../core/names.js';
 import { resolveExpiration } from '../../core/policy.js';
 import { iso } from '../../core/time.js';
+import { lockStanding } from '../../store/members.js';
 import { insertToken } from '../../store/tokens.js';
 import { orgAccess, requirePermission, type Caller, type OrgAccess } from '../access.js';
 import { actorOf, recordAudit } from '../audit.js';
@@ -59,8 +60,9 @@ async function mint(ctx: ServiceContext, access: OrgAccess, request: NewTokenReq
     now,
   );
   await ctx.db.transaction().execute(async (trx) => {
-    // Asked again where it counts: an owner removed or deactivated since the checks above must
-    // not be left holding an enabled token.
+    // Asked again where it counts, under lock: an owner removed or deactivated since the checks
+    // above must not be left holding an enabled token, and concurrent mints meet the cap in turn.
+    await lockStanding(trx, org.id, owner.id);
     await activeMember(trx, org, owner.id, owner.type);
     // Impersonation tokens are the admin's doing, not the member's: they do not use up the member's cap.
     if (!impersonation) await assertUnderCap(trx, org, owner.id, now);

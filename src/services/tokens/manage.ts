@@ -6,6 +6,7 @@ import { managementScopeFor } from '../../core/permissions.js';
 import type { DisabledReason } from '../../core/token-status.js';
 import { transition, type TokenEvent } from '../../core/token-transitions.js';
 import type { Executor } from '../../store/db.js';
+import { lockStanding } from '../../store/members.js';
 import { findMembership } from '../../store/orgs.js';
 import { updateToken } from '../../store/tokens.js';
 import { findUserById } from '../../store/users.js';
@@ -98,7 +99,10 @@ export function enableToken(ctx: ServiceContext, caller: Caller, orgId: string, 
     if (token.disabledReason === 'owner_deactivated' && !(await ownerIsActive(trx, token))) {
       throw new Conflict("The token's owner is deactivated or no longer a member; reactivate the owner first.");
     }
-    if (!token.impersonation) await assertUnderCap(trx, access.org, token.ownerId, nowMs);
+    if (!token.impersonation) {
+      await lockStanding(trx, token.orgId, token.ownerId);
+      await assertUnderCap(trx, access.org, token.ownerId, nowMs);
+    }
     return event;
   });
 }
