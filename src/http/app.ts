@@ -12,6 +12,7 @@ import api from './routes/api.js';
 import health from './routes/health.js';
 import jwks from './routes/jwks.js';
 import portal from './routes/portal.js';
+import { buildSerializer } from './serialization.js';
 import { validatorCompiler } from './validation.js';
 
 export type AppOptions = {
@@ -35,6 +36,7 @@ export async function buildApp(ctx: ServiceContext, options: AppOptions = {}): P
     // The serializers always apply: they are what keeps secrets out of the log.
     logger: options.logger === false ? false : { level: ctx.config.logLevel, ...options.logger, serializers },
     trustProxy: trustProxyOption(ctx.config.trustProxy),
+    schemaController: { compilersFactory: { buildSerializer } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   const methods = new MethodTable();

@@ -17,7 +17,7 @@ export type JwtClaims = {
  * published in the JWKS, so a rotated key keeps its tokens valid until they expire.
  */
 export class JwtKeys {
-  private keys: { kid: string; privateKey: KeyObject; publicKey: KeyObject; publicJwk: JWK }[] = [];
+  private keys: { kid: string; createdAt: number; privateKey: KeyObject; publicKey: KeyObject; publicJwk: JWK }[] = [];
 
   constructor(
     stored: StoredSigningKey[],
@@ -32,6 +32,7 @@ export class JwtKeys {
     if (stored.length === 0) throw new Error('at least one JWT signing key is needed');
     this.keys = stored.map((k) => ({
       kid: k.kid,
+      createdAt: k.created_at,
       privateKey: createPrivateKey({ key: k.private_jwk, format: 'jwk' }),
       publicKey: createPublicKey({ key: k.public_jwk, format: 'jwk' }),
       publicJwk: { ...k.public_jwk, kid: k.kid, alg: 'EdDSA', use: 'sig' },
@@ -41,6 +42,11 @@ export class JwtKeys {
   /** The kid of the key that signs now. */
   get current(): string {
     return this.keys[this.keys.length - 1]!.kid;
+  }
+
+  /** When the signing key was made (a new key must be later, to sign next). */
+  get currentCreatedAt(): number {
+    return this.keys[this.keys.length - 1]!.createdAt;
   }
 
   async sign(claims: JwtClaims): Promise<string> {

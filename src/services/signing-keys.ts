@@ -40,8 +40,9 @@ async function openKeys(db: Db, key: Buffer): Promise<StoredSigningKey[]> {
 /** A new signing key signs from now on; the old ones keep verifying the tokens they signed. */
 export async function rotateSigningKey(ctx: ServiceContext): Promise<string> {
   if (ctx.config.signingKey) throw new Error('the signing key comes from KEYWARD_SIGNING_KEY: change it there');
-  const now = ctx.clock.now();
-  const stored = newSigningKey(newId('key', now), now);
+  // Strictly after the newest key, so "newest signs" holds even within one millisecond.
+  const at = Math.max(ctx.clock.now(), ctx.jwtKeys.currentCreatedAt + 1);
+  const stored = newSigningKey(newId('key', at), at);
   await insertSigningKey(ctx.db, stored, sealingKey(ctx.pepper, 'signing-keys'));
   await reloadSigningKeys(ctx);
   ctx.invalidate.signingKeys();
