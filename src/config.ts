@@ -26,6 +26,8 @@ export type Config = {
   policyBounds: PolicyBounds;
   /** How often buffered last-used times are written (ms); DESIGN allows at most 60 s staleness. */
   usageFlushMs: number;
+  /** Bounds of the verify cache: token records (LRU), and secrets known to be unknown. */
+  cacheSizes: { records: number; unknown: number };
   sessionTtlMs: number;
   logLevel: string;
   /** Cookies get `Secure` when the public URL is https. */
@@ -53,6 +55,8 @@ const KEYS = {
   adminPassword: 'KEYWARD_ADMIN_PASSWORD',
   logLevel: 'KEYWARD_LOG_LEVEL',
   trustProxy: 'KEYWARD_TRUST_PROXY',
+  cacheSize: 'KEYWARD_CACHE_SIZE',
+  unknownCacheSize: 'KEYWARD_UNKNOWN_CACHE_SIZE',
 } as const;
 
 export class ConfigError extends Error {}
@@ -86,6 +90,12 @@ export function loadConfig(env: Env = process.env): Config {
       throw new ConfigError(`${KEYS.scopesFile}: ${(error as Error).message}`);
     }
   }
+  const count = (key: 'cacheSize' | 'unknownCacheSize', fallback: number): number => {
+    const value = Number(pick(key) ?? fallback);
+    if (!Number.isSafeInteger(value) || value < 0) throw new ConfigError(`${KEYS[key]} must be a whole number of entries (0 turns the cache off)`);
+    return value;
+  };
+  const cacheSizes = { records: count('cacheSize', 100_000), unknown: count('unknownCacheSize', 100_000) };
   const publicUrl = (pick('publicUrl') ?? `http://${host}:${port}`).replace(/\/+$/, '');
   const databaseUrl = databaseUrlOf(pick('databaseUrl'));
   const pepper = pick('pepper') ?? null;
@@ -111,6 +121,7 @@ export function loadConfig(env: Env = process.env): Config {
     plansWithoutTokens: stringList(file.plansWithoutTokens) ?? ['free'],
     policyBounds: bounds(file.policyBounds),
     usageFlushMs: 15_000,
+    cacheSizes,
     sessionTtlMs: 12 * 3_600_000,
     logLevel: pick('logLevel') ?? 'info',
     secureCookies: publicUrl.startsWith('https://'),

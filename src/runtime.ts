@@ -37,7 +37,7 @@ export async function createContext(config: Config, options: { clock?: Clock; lo
   }
   const pepper = loadOrCreatePepper(config.dataDir, config.pepper);
   const jwtKeys = new JwtKeys(await loadSigningKeys(db, config, pepper, clock.now()), config.publicUrl, config.publicUrl);
-  const tokens = new TokenCache();
+  const tokens = new TokenCache(config.cacheSizes);
   const verifiers = new VerifierCache();
   // Another process's key rotation reaches this one as an invalidation: reload the keys.
   const local = new LocalInvalidation(tokens, verifiers, () => {

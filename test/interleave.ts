@@ -15,6 +15,7 @@ export class Interleaver {
   private original: Kysely<Database> | null = null;
   private seen = 0;
   private pauseAt = -1;
+  private at: 'before' | 'after' = 'before';
   private release: (() => void) | null = null;
   private reached: (() => void) | null = null;
 
@@ -31,13 +32,17 @@ export class Interleaver {
         return {
           init: () => inner.init(),
           acquireConnection: async (): Promise<DatabaseConnection> => {
-            await interleaver.gate();
+            await interleaver.gate('before');
             return inner.acquireConnection();
           },
           beginTransaction: (c, s) => inner.beginTransaction(c, s),
           commitTransaction: (c) => inner.commitTransaction(c),
           rollbackTransaction: (c) => inner.rollbackTransaction(c),
-          releaseConnection: (c) => inner.releaseConnection(c),
+          // Released first, so the pause holds no connection; the caller has not seen the result yet.
+          releaseConnection: async (c) => {
+            await inner.releaseConnection(c);
+            await interleaver.gate('after');
+          },
           destroy: () => inner.destroy(),
         };
       },
@@ -53,8 +58,8 @@ export class Interleaver {
     await this.original?.destroy();
   }
 
-  private async gate(): Promise<void> {
-    if (!this.tracked.getStore()) return;
+  private async gate(at: 'before' | 'after'): Promise<void> {
+    if (!this.tracked.getStore() || at !== this.at) return;
     const index = this.seen++;
     if (index !== this.pauseAt) return;
     this.reached?.();
@@ -62,12 +67,19 @@ export class Interleaver {
   }
 
   /**
-   * Runs `work` paused before its round trip number `k` (from 0), runs `between` meanwhile, then
+   * Runs `work` paused before its round trip number `k` (from 0) — or, with `at: 'after'`, after
+   * that round trip ran and before its result reaches `work` — runs `between` meanwhile, then
    * lets `work` finish. Returns false when `work` finished before making k round trips.
    */
-  async interleave<T>(k: number, work: () => Promise<T>, between: () => Promise<unknown>): Promise<{ paused: boolean; result: T }> {
+  async interleave<T>(
+    k: number,
+    work: () => Promise<T>,
+    between: () => Promise<unknown>,
+    options: { at?: 'before' | 'after' } = {},
+  ): Promise<{ paused: boolean; result: T }> {
     this.seen = 0;
     this.pauseAt = k;
+    this.at = options.at ?? 'before';
     const reached = new Promise<'paused'>((resolve) => (this.reached = () => resolve('paused')));
     const running = this.tracked.run(true, work);
     const first = await Promise.race([reached, running.then(() => 'done' as const)]);

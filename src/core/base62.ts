@@ -27,6 +27,13 @@ export function encodeBase62(value: bigint, width: number): string {
   return out;
 }
 
+/** Each ASCII code's base62 digit value, or -1: decoding without searching the alphabet. */
+export const BASE62_VALUE = (() => {
+  const table = new Int8Array(128).fill(-1);
+  for (let i = 0; i < BASE62.length; i++) table[BASE62.charCodeAt(i)] = i;
+  return table;
+})();
+
 export function isBase62(text: string): boolean {
   return /^[0-9A-Za-z]*$/.test(text);
 }

@@ -1,5 +1,5 @@
-import { BASE62, encodeBase62, randomBase62 } from './base62.js';
-import { crc32 } from './crc32.js';
+import { BASE62_VALUE, encodeBase62, randomBase62 } from './base62.js';
+import { crc32, CRC32_TABLE } from './crc32.js';
 
 /**
  * Opaque API keys: `<prefix>_<32 base62 random><6 base62 CRC32>`. The checksum covers everything
@@ -27,32 +27,45 @@ export function apiKeyPattern(prefix: string): RegExp {
   return new RegExp(`\\b${prefix}_[0-9A-Za-z]{${RANDOM_LENGTH + CHECKSUM_LENGTH}}\\b`, 'g');
 }
 
-// One character longer than a token prefix may be, for the verifier prefix (`<prefix>v`).
-const SHAPE = /^[a-z][a-z0-9]{0,16}_[0-9A-Za-z]{38}$/;
-const UNDERSCORE = 0x5f;
-
 export type ParsedApiKey = { prefix: string; random: string; checksum: string };
 
 /** Parses an API key and checks its checksum; null when the shape, prefix or checksum is wrong. */
 export function parseApiKey(token: string, expectedPrefix: string): ParsedApiKey | null {
+  if (!isApiKey(token, expectedPrefix)) return null;
   const bodyLength = expectedPrefix.length + 1 + RANDOM_LENGTH;
-  if (token.length !== bodyLength + CHECKSUM_LENGTH) return null;
-  // The shape has exactly one '_', so the prefix is what comes before it.
-  if (!SHAPE.test(token) || token.charCodeAt(expectedPrefix.length) !== UNDERSCORE || !token.startsWith(expectedPrefix)) return null;
-  if (!checksumMatches(token, bodyLength)) return null;
   return { prefix: expectedPrefix, random: token.slice(expectedPrefix.length + 1, bodyLength), checksum: token.slice(bodyLength) };
 }
 
 /**
- * The trailing digits decoded and compared with the CRC as numbers: the same test as
- * `checksumOf(body) === digits` (fixed width, and 62^6 > 2^32, so the encoding is one-to-one),
- * without the BigInt arithmetic and strings that encoding costs on every verify.
+ * Whether a token has this prefix, the shape and a matching checksum: one pass over its
+ * characters, no regular expression and no allocation, as it runs on every verify.
  */
-function checksumMatches(token: string, bodyLength: number): boolean {
+export function isApiKey(token: string, expectedPrefix: string): boolean {
+  const bodyLength = expectedPrefix.length + 1 + RANDOM_LENGTH;
+  if (token.length !== bodyLength + CHECKSUM_LENGTH || !token.startsWith(expectedPrefix) || token.charCodeAt(expectedPrefix.length) !== UNDERSCORE) {
+    return false;
+  }
+  // The trailing digits decoded and compared with the CRC as numbers: the same test as
+  // `checksumOf(body) === digits` (fixed width, and 62^6 > 2^32, so the encoding is one-to-one).
   let presented = 0;
-  for (let i = bodyLength; i < token.length; i++) presented = presented * 62 + BASE62.indexOf(token[i]!);
-  return presented === crc32(token.slice(0, bodyLength));
+  for (let i = bodyLength; i < token.length; i++) {
+    const code = token.charCodeAt(i);
+    const digit = code < 128 ? BASE62_VALUE[code]! : -1;
+    if (digit < 0) return false;
+    presented = presented * 62 + digit;
+  }
+  // The CRC (as in `crc32`) is computed in the same pass that checks the random part's alphabet.
+  let crc = 0xffffffff;
+  for (let i = 0; i < bodyLength; i++) {
+    const code = token.charCodeAt(i);
+    if (i > expectedPrefix.length && (code >= 128 || BASE62_VALUE[code]! < 0)) return false;
+    crc = CRC32_TABLE[(crc ^ code) & 0xff]! ^ (crc >>> 8);
+  }
+  return presented === (crc ^ 0xffffffff) >>> 0;
 }
+
+const UNDERSCORE = 0x5f;
+
 
 /**
  * Verifier credentials share the key format under `<prefix>v`: a verifier secret never parses as an
@@ -64,7 +77,8 @@ export function verifierPrefix(tokenPrefix: string): string {
 
 /** A compact JWS has three base64url parts separated by dots. */
 export function looksLikeJwt(token: string): boolean {
-  return /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/.test(token);
+  // The dot first: most tokens presented are API keys, which have none.
+  return token.indexOf('.') > 0 && /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/.test(token);
 }
 
 /** The hint shown in lists: the first four characters after the prefix and the last four. */

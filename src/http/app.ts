@@ -12,6 +12,7 @@ import api from './routes/api.js';
 import health from './routes/health.js';
 import jwks from './routes/jwks.js';
 import portal from './routes/portal.js';
+import { bufferedStdout, OneLinePerRequest, serializers } from './request-log.js';
 import { buildSerializer } from './serialization.js';
 import { validatorCompiler } from './validation.js';
 
@@ -20,25 +21,22 @@ export type AppOptions = {
   logger?: { level?: string; stream?: NodeJS.WritableStream } | false;
 };
 
-/** Log lines carry method and path, never query strings, headers or bodies (which may hold secrets). */
-const serializers = {
-  req: (req: { method: string; url: string; id: string }) => ({ method: req.method, path: req.url.split('?')[0], id: req.id }),
-  res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
-};
-
 /** A hop count becomes Fastify's function form (its types do not list the number form). */
 function trustProxyOption(setting: ServiceContext['config']['trustProxy']) {
   return typeof setting === 'number' ? (_address: string, hop: number) => hop < setting : setting;
 }
 
 export async function buildApp(ctx: ServiceContext, options: AppOptions = {}): Promise<FastifyInstance> {
+  const stdout = options.logger === false || options.logger?.stream ? null : bufferedStdout();
   const app = Fastify({
     // The serializers always apply: they are what keeps secrets out of the log.
-    logger: options.logger === false ? false : { level: ctx.config.logLevel, ...options.logger, serializers },
+    logger: options.logger === false ? false : { level: ctx.config.logLevel, stream: stdout ?? undefined, ...options.logger, serializers },
+    logController: new OneLinePerRequest(),
     trustProxy: trustProxyOption(ctx.config.trustProxy),
     schemaController: { compilersFactory: { buildSerializer } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  if (stdout) app.addHook('onClose', async () => stdout.flushSync());
   const methods = new MethodTable();
   app.addHook('onRoute', (route) => methods.add(route.url, route.method));
   app.setValidatorCompiler(validatorCompiler);

@@ -1,5 +1,4 @@
 import { InvalidToken, Unauthenticated } from '../core/errors.js';
-import { findUserById } from '../store/users.js';
 import type { Caller, RequestMeta } from './access.js';
 import type { ServiceContext } from './context.js';
 import { noteRejectedUse } from './rejections.js';
@@ -20,9 +19,8 @@ export async function authenticateToken(ctx: ServiceContext, presented: Presente
     if (result.record) noteRejectedUse(ctx, result.record.token, result.code, meta);
     throw new InvalidToken(result.reason);
   }
-  const { token, effectiveScopes } = result.record;
-  // The record may be a few seconds old; who the caller is must be true now.
-  const owner = await findUserById(ctx.db, token.ownerId);
+  const { token, effectiveScopes, owner } = result.record;
+  // A valid record's owner is active: a status change drops the record before its response.
   if (!owner || owner.status !== 'active') throw new InvalidToken("The token's owner is not active.");
   return {
     user: owner,

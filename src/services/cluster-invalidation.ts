@@ -83,6 +83,10 @@ export class ClusterInvalidation implements Invalidation {
     this.send({ kind: 'token', id: tokenId });
   }
 
+  tokenCreated(digest: string): void {
+    this.send({ kind: 'created', digest });
+  }
+
   owner(userId: string): void {
     this.send({ kind: 'owner', id: userId });
   }

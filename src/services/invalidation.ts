@@ -8,6 +8,8 @@ import type { VerifierCache } from './verifier-cache.js';
 export interface Invalidation {
   /** One token changed (revoked, disabled, enabled, rotated). */
   token(tokenId: string): void;
+  /** A token of this stored digest was created: a cached "unknown" for it must go. */
+  tokenCreated(digest: string): void;
   /** A user's standing changed: their tokens, and the impersonation tokens they created. */
   owner(userId: string): void;
   /** An org's plan, features, policy or roles changed: every token of the org. */
@@ -23,6 +25,7 @@ export interface Invalidation {
 /** What one message tells a process to drop. */
 export type InvalidationMessage =
   | { kind: 'token' | 'owner' | 'org' | 'verifier'; id: string }
+  | { kind: 'created'; digest: string }
   | { kind: 'signing_keys' };
 
 /** Drops what a change touches from this process's caches. */
@@ -37,11 +40,16 @@ export class LocalInvalidation implements Invalidation {
 
   apply(message: InvalidationMessage): void {
     if (message.kind === 'signing_keys') this.signingKeys();
+    else if (message.kind === 'created') this.tokenCreated(message.digest);
     else this[message.kind](message.id);
   }
 
   token(tokenId: string): void {
     this.tokens.drop((r) => r.token.id === tokenId);
+  }
+
+  tokenCreated(digest: string): void {
+    this.tokens.created(digest);
   }
 
   owner(userId: string): void {

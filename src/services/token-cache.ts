@@ -1,5 +1,5 @@
 import type { AddressMatcher } from '../core/ip-allowlist.js';
-import type { Token, UserType } from '../core/model.js';
+import type { Token, User, UserType } from '../core/model.js';
 import type { VerifiedToken } from '../contract/index.js';
 
 /**
@@ -9,6 +9,8 @@ import type { VerifiedToken } from '../contract/index.js';
  */
 export type TokenRecord = {
   token: Token;
+  /** The owner as loaded with the token; user rows change only through status changes, which drop the record. */
+  owner: User | undefined;
   ownerType: UserType;
   /**
    * Why a token whose own state is active may not be used (its owner left or was deactivated,
@@ -24,63 +26,103 @@ export type TokenRecord = {
   loadedAt: number;
 };
 
+/** A well-formed secret the store does not know, remembered with its stored digest. */
+type Unknown = { digest: string; loadedAt: number };
+
+/** The cache's answer for a secret known to be unknown. */
+export const UNKNOWN_TOKEN = Symbol('unknown token');
+
+export type CacheSizes = { records: number; unknown: number };
+
 /**
- * A bounded LRU of token records keyed by digest. Invalidation drops what a change touches; the
- * TTL bounds staleness for anything missed. A load that overlapped an invalidation does not enter
- * the cache (it may have read the state from before the change): loads take a ticket first.
+ * Token records, and secrets known to be unknown, by the secret's memory key (`memoryKey`). Both
+ * are bounded: records in LRU order, unknown secrets oldest first (a flood of random tokens
+ * replaces itself). Invalidation drops what a change touches, and a token's creation drops the
+ * unknown entry of its digest; the TTL bounds staleness for anything missed. A load that
+ * overlapped an invalidation does not enter the cache (it may have read the state from before
+ * the change): loads take a ticket first.
  */
 export class TokenCache {
-  private readonly entries = new Map<string, TokenRecord>();
-  /** The key last in `entries` while it is there: a hot token's hits skip the move to the end. */
+  private readonly records = new Map<string, TokenRecord>();
+  /** The key last in `records` while it is there: a hot token's hits skip the move to the end. */
   private newest: string | undefined;
+  private readonly unknown = new Map<string, Unknown>();
+  /** Stored digest → memory key of the unknown entries, so a creation finds its entry at once. */
+  private readonly unknownByDigest = new Map<string, string>();
   /** Counts invalidations; a load whose ticket is older than the current generation is not cached. */
   private generation = 0;
   /** While notifications may be missed, nothing is answered from or put into the cache. */
   private suspended = false;
 
   constructor(
-    private readonly maxEntries = 10_000,
+    private readonly sizes: CacheSizes = { records: 100_000, unknown: 100_000 },
     private readonly ttlMs = 30_000,
   ) {}
 
-  get(digest: string, nowMs: number): TokenRecord | undefined {
+  get(key: string, nowMs: number): TokenRecord | typeof UNKNOWN_TOKEN | undefined {
     if (this.suspended) return undefined;
-    const entry = this.entries.get(digest);
-    if (!entry) return undefined;
-    if (nowMs - entry.loadedAt > this.ttlMs) {
-      this.entries.delete(digest);
+    const record = this.records.get(key);
+    if (record) {
+      if (nowMs - record.loadedAt > this.ttlMs) {
+        this.records.delete(key);
+        return undefined;
+      }
+      if (key !== this.newest) {
+        // most recently used goes last
+        this.records.delete(key);
+        this.records.set(key, record);
+        this.newest = key;
+      }
+      return record;
+    }
+    const unknown = this.unknown.get(key);
+    if (!unknown) return undefined;
+    if (nowMs - unknown.loadedAt > this.ttlMs) {
+      this.forgetUnknown(key, unknown.digest);
       return undefined;
     }
-    if (digest !== this.newest) {
-      // most recently used goes last
-      this.entries.delete(digest);
-      this.entries.set(digest, entry);
-      this.newest = digest;
-    }
-    return entry;
+    return UNKNOWN_TOKEN;
   }
 
-  /** Taken before a load reads the store; hand it back to `set`. */
+  /** Taken before a load reads the store; hand it back to `set` or `setUnknown`. */
   ticket(): number {
     return this.generation;
   }
 
   /** Caches a loaded record unless an invalidation ran since its load began. */
-  set(digest: string, record: TokenRecord, ticket: number): void {
+  set(key: string, record: TokenRecord, ticket: number): void {
     if (ticket !== this.generation || this.suspended) return;
-    this.entries.delete(digest);
-    this.entries.set(digest, record);
-    this.newest = digest;
-    if (this.entries.size > this.maxEntries) {
-      const oldest = this.entries.keys().next().value;
-      if (oldest !== undefined) this.entries.delete(oldest);
+    this.records.delete(key);
+    this.records.set(key, record);
+    this.newest = key;
+    if (this.records.size > this.sizes.records) {
+      const oldest = this.records.keys().next().value;
+      if (oldest !== undefined) this.records.delete(oldest);
+    }
+  }
+
+  /** Remembers that the store had no token of this digest, unless a change ran since the read began. */
+  setUnknown(key: string, digest: string, ticket: number, nowMs: number): void {
+    if (ticket !== this.generation || this.suspended || this.sizes.unknown === 0) return;
+    this.unknown.set(key, { digest, loadedAt: nowMs });
+    this.unknownByDigest.set(digest, key);
+    if (this.unknown.size > this.sizes.unknown) {
+      const [oldest, entry] = this.unknown.entries().next().value!;
+      this.forgetUnknown(oldest, entry.digest);
     }
   }
 
   /** Drops every record that matches; called by the invalidation port only. */
   drop(match: (record: TokenRecord) => boolean): void {
     this.generation += 1;
-    for (const [digest, record] of this.entries) if (match(record)) this.entries.delete(digest);
+    for (const [key, record] of this.records) if (match(record)) this.records.delete(key);
+  }
+
+  /** A token of this stored digest now exists: it is unknown no longer. Called by the invalidation port only. */
+  created(digest: string): void {
+    this.generation += 1;
+    const key = this.unknownByDigest.get(digest);
+    if (key !== undefined) this.forgetUnknown(key, digest);
   }
 
   /** Stops answering from the cache (and empties it, when what it holds can no longer be trusted). */
@@ -90,11 +132,20 @@ export class TokenCache {
   }
 
   resume(options: { clear: boolean }): void {
-    if (options.clear) this.drop(() => true);
+    if (options.clear) {
+      this.drop(() => true);
+      this.unknown.clear();
+      this.unknownByDigest.clear();
+    }
     this.suspended = false;
   }
 
-  get size(): number {
-    return this.entries.size;
+  get size(): CacheSizes {
+    return { records: this.records.size, unknown: this.unknown.size };
+  }
+
+  private forgetUnknown(key: string, digest: string): void {
+    this.unknown.delete(key);
+    this.unknownByDigest.delete(digest);
   }
 }

@@ -15,7 +15,12 @@ export class UsageRecorder {
 
   record(tokenId: string, at: number, ip: string | null): void {
     const previous = this.pending.get(tokenId);
-    if (!previous || previous.at < at) this.pending.set(tokenId, { at, ip });
+    if (!previous) this.pending.set(tokenId, { at, ip });
+    else if (previous.at < at) {
+      // In place: a hot token's every verify would otherwise allocate and rehash.
+      previous.at = at;
+      previous.ip = ip;
+    }
   }
 
   peek(tokenId: string): Usage | undefined {

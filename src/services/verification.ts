@@ -1,11 +1,11 @@
 import type { VerifyAnswer } from '../contract/index.js';
 import { compileAllowlist } from '../core/ip-allowlist.js';
-import type { Org, Token } from '../core/model.js';
+import type { Org, Token, User } from '../core/model.js';
 import type { Permission } from '../core/permissions.js';
 import { canGrantScope, scopeAvailableTo, type ScopeDefinition } from '../core/scopes.js';
 import { iso } from '../core/time.js';
-import { looksLikeJwt, parseApiKey } from '../core/token-format.js';
-import { digestSecret, sameDigest } from '../core/token-hash.js';
+import { isApiKey, looksLikeJwt } from '../core/token-format.js';
+import { digestSecret, memoryKey, sameDigest } from '../core/token-hash.js';
 import { effectiveEnd, tokenStatus } from '../core/token-status.js';
 import { describesToken, type VerifyCode } from '../core/verify-codes.js';
 import { findMembership, findOrgById } from '../store/orgs.js';
@@ -13,7 +13,7 @@ import { findTokenByDigest } from '../store/tokens.js';
 import { findUserById } from '../store/users.js';
 import { rolePermissions, standingIn } from './access.js';
 import type { ServiceContext } from './context.js';
-import type { TokenRecord } from './token-cache.js';
+import { UNKNOWN_TOKEN, type TokenRecord } from './token-cache.js';
 
 export type VerifyRequest = {
   secret: string;
@@ -40,44 +40,53 @@ const MALFORMED: VerifyResult = { valid: false, code: 'MALFORMED', reason: 'The 
 const UNKNOWN: VerifyResult = { valid: false, code: 'NOT_FOUND', reason: 'The token is unknown.' };
 
 /**
- * The verify path: parse → checksum → digest → cache → store → checks. A malformed token or a
- * bad checksum is answered without touching the database; a cache hit awaits nothing.
+ * The verify path: parse → checksum → memory key → cache → digest → store → checks. A malformed
+ * token or a bad checksum is answered without touching the database; a cache hit (of a record, or
+ * of a secret known to be unknown) awaits nothing and computes no HMAC.
  */
 export async function verifyToken(ctx: ServiceContext, request: VerifyRequest): Promise<VerifyResult> {
   const { secret } = request;
   const now = ctx.clock.now();
-  const isJwt = looksLikeJwt(secret);
-  if (!isJwt && parseApiKey(secret, ctx.config.tokenPrefix) === null) return MALFORMED;
-  const digest = digestSecret(ctx.pepper, secret);
-  let record = ctx.tokens.get(digest, now);
+  const isJwt = !isApiKey(secret, ctx.config.tokenPrefix);
+  if (isJwt && !looksLikeJwt(secret)) return MALFORMED;
+  const key = memoryKey(secret);
+  let record = ctx.tokens.get(key, now);
+  if (record === UNKNOWN_TOKEN) return UNKNOWN;
   if (!record) {
     // A forged JWT stops at its signature, before any read.
     if (isJwt && (await ctx.jwtKeys.verify(secret)) === null) return MALFORMED;
+    const digest = digestSecret(ctx.pepper, secret);
     const ticket = ctx.tokens.ticket();
     const loaded = await loadTokenRecord(ctx, digest, now);
-    if (!loaded) return UNKNOWN;
+    if (!loaded) {
+      ctx.tokens.setUnknown(key, digest, ticket, now);
+      return UNKNOWN;
+    }
     record = loaded;
-    ctx.tokens.set(digest, record, ticket);
+    ctx.tokens.set(key, record, ticket);
   }
   return checkRecord(ctx, record, request, now);
 }
 
+function refusal(record: TokenRecord, code: Exclude<VerifyCode, 'VALID'>, reason: string): VerifyResult {
+  return { valid: false, code, record, reason };
+}
+
 function checkRecord(ctx: ServiceContext, record: TokenRecord, request: VerifyRequest, now: number): VerifyResult {
-  const refuse = (code: Exclude<VerifyCode, 'VALID'>, reason: string): VerifyResult => ({ valid: false, code, record, reason });
   const { token } = record;
   const status = tokenStatus(token, now);
-  if (status === 'revoked') return refuse('REVOKED', 'The token was revoked.');
-  if (status === 'expired') return refuse('EXPIRED', 'The token expired.');
-  if (status === 'disabled') return refuse('DISABLED', 'The token is disabled.');
-  if (record.blocked !== null) return refuse('DISABLED', record.blocked);
+  if (status === 'revoked') return refusal(record, 'REVOKED', 'The token was revoked.');
+  if (status === 'expired') return refusal(record, 'EXPIRED', 'The token expired.');
+  if (status === 'disabled') return refusal(record, 'DISABLED', 'The token is disabled.');
+  if (record.blocked !== null) return refusal(record, 'DISABLED', record.blocked);
   // DISABLED, not MALFORMED: the token is well formed and known, but the org has switched off
   // this way of presenting it (MALFORMED promises a bad token, answered before any read). The
   // management API answers 401 invalid_token either way; the reason says what to change.
   if (request.viaXApiKey && !record.acceptsXApiKey) {
-    return refuse('DISABLED', 'This organization does not accept tokens in the X-API-Key header; send it as Authorization: Bearer.');
+    return refusal(record, 'DISABLED', 'This organization does not accept tokens in the X-API-Key header; send it as Authorization: Bearer.');
   }
   if (request.ip !== undefined && !record.allowsAddress(request.ip ?? '')) {
-    return refuse('IP_NOT_ALLOWED', 'The token may not be used from this address.');
+    return refusal(record, 'IP_NOT_ALLOWED', 'The token may not be used from this address.');
   }
   const required = request.requiredScopes ?? [];
   const missingScopes = required.length === 0 ? required : required.filter((s) => !record.effectiveScopes.includes(s));
@@ -107,6 +116,7 @@ async function loadTokenRecord(ctx: ServiceContext, digest: string, now: number)
 
 type Facts = {
   org: Org;
+  owner: User | undefined;
   ownerActive: boolean;
   ownerType: TokenRecord['ownerType'];
   ownerPermissions: ReadonlySet<Permission>;
@@ -124,6 +134,7 @@ async function buildRecord(ctx: ServiceContext, token: Token, now: number): Prom
   const effectiveScopes = Object.freeze(effectiveScopesOf(token, facts, ctx.config.scopes));
   return {
     token,
+    owner: facts.owner,
     ownerType: facts.ownerType,
     blocked: blockedBy(token, facts),
     acceptsXApiKey: facts.org.tokenPolicy.accept_x_api_key,
@@ -155,6 +166,7 @@ async function loadFacts(ctx: ServiceContext, token: Token): Promise<Facts | nul
   const creatorPermissions = token.impersonation ? await creatorPermissionsOf(ctx, org, token.createdBy) : null;
   return {
     org,
+    owner,
     ownerActive: owner?.status === 'active' && membership !== undefined,
     ownerType: owner?.type ?? 'user',
     ownerPermissions,

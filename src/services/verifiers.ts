@@ -6,7 +6,7 @@ import type { Verifier } from '../core/model.js';
 import { normalizeName } from '../core/names.js';
 import { iso, isoRequired } from '../core/time.js';
 import { generateApiKey, parseApiKey, secretHint, verifierPrefix } from '../core/token-format.js';
-import { digestSecret, sameDigest } from '../core/token-hash.js';
+import { digestSecret, memoryKey, sameDigest } from '../core/token-hash.js';
 import {
   findVerifierByDigest,
   findVerifierById,
@@ -92,16 +92,15 @@ export async function authenticateVerifier(ctx: ServiceContext, secret: string, 
   if (parseApiKey(secret, verifierPrefix(ctx.config.tokenPrefix)) === null) {
     throw new InvalidToken('The verifier credential is not valid.');
   }
-  const digest = digestSecret(ctx.pepper, secret);
+  const key = memoryKey(secret);
   const now = ctx.clock.now();
-  let entry = ctx.verifiers.get(digest, now);
+  let entry = ctx.verifiers.get(key, now);
   if (!entry) {
+    const digest = digestSecret(ctx.pepper, secret);
+    const ticket = ctx.verifiers.ticket();
     const verifier = await findVerifierByDigest(ctx.db, digest);
-    if (!verifier || !sameDigest(verifier.digest, digest)) {
-      ctx.verifiers.forget(digest);
-      throw new InvalidToken('The verifier credential is not valid.');
-    }
-    entry = ctx.verifiers.set(digest, verifier, now);
+    if (!verifier || !sameDigest(verifier.digest, digest)) throw new InvalidToken('The verifier credential is not valid.');
+    entry = ctx.verifiers.set(key, verifier, now, ticket);
   }
   const { verifier } = entry;
   if (verifier.revokedAt !== null) throw new InvalidToken('The verifier credential was revoked.');

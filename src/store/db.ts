@@ -15,6 +15,7 @@ import {
 import pg from 'pg';
 import * as initial from './migrations/001-initial.js';
 import * as clusterKeys from './migrations/002-cluster.js';
+import * as ownerListIndex from './migrations/003-owner-list-index.js';
 import { isPostgres } from './engine.js';
 import type { Database } from './schema.js';
 
@@ -33,6 +34,7 @@ export function storeLocation(config: { databaseUrl: string | null; dataDir: str
 const MIGRATIONS: Record<string, Migration> = {
   '001-initial': initial,
   '002-cluster': clusterKeys,
+  '003-owner-list-index': ownerListIndex,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -18,6 +18,11 @@ export async function insertToken(db: Executor, token: Token): Promise<void> {
   await db.insertInto('tokens').values(tokens.toRow(token)).execute();
 }
 
+/** Many tokens in one statement: bulk imports (and the benchmarks' seeding). */
+export async function insertTokens(db: Executor, list: readonly Token[]): Promise<void> {
+  if (list.length > 0) await db.insertInto('tokens').values(list.map(tokens.toRow)).execute();
+}
+
 export async function findTokenById(db: Executor, orgId: string, id: string): Promise<Token | undefined> {
   const row = await db.selectFrom('tokens').selectAll().where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst();
   return row && tokens.fromRow(row);

@@ -87,6 +87,7 @@ async function mint(ctx: ServiceContext, access: OrgAccess, request: NewTokenReq
       now,
     );
   });
+  ctx.invalidate.tokenCreated(token.digest);
   const view = tokenView(token, { nowMs: now, warningWindowDays: policy.warning_window_days, ownerType: owner.type });
   return { token: view, secret };
 }

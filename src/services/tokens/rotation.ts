@@ -117,6 +117,7 @@ async function rotate(ctx: ServiceContext, access: OrgAccess, tokenId: string, g
     return successor;
   });
   ctx.invalidate.token(tokenId);
+  ctx.invalidate.tokenCreated(successor.digest);
   return { token: await tokenViewOf(ctx, org, successor, now), secret: prepared.secret };
 }
 

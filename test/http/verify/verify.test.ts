@@ -178,7 +178,7 @@ describe('POST /api/v1/verify: codes', () => {
     const { org, user } = await tokenOwner();
     const { id, secret } = await makeToken(t.ctx, org, user);
     expect((await answer({ token: secret })).code).toBe('VALID');
-    expect(t.ctx.tokens.size).toBe(1);
+    expect(t.ctx.tokens.size.records).toBe(1);
     await updateToken(t.ctx.db, id, { revokedAt: t.clock.now(), revokedReason: 'manual' });
     t.ctx.invalidate.token(id);
     expect(await answer({ token: secret, ip: '198.51.100.7' })).toEqual({ valid: false, code: 'REVOKED' });
