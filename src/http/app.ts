@@ -44,7 +44,7 @@ export async function buildApp(ctx: ServiceContext, options: AppOptions = {}): P
   decorateCaller(app);
   acceptEmptyJsonBodies(app);
   for (const schema of SHARED_SCHEMAS) app.addSchema(schema);
-  await app.register(cookie);
+  await app.register(cookie, { hook: false });
   await registerOpenApi(app, ctx.config);
 
   await app.register(health, { ctx });

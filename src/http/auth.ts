@@ -34,6 +34,15 @@ export function requestMeta(request: FastifyRequest): RequestMeta {
 }
 
 /**
+ * The session cookie, parsed when a route needs it rather than on every request (the cookie
+ * plugin runs with `hook: false`: verify and the gateway check never look at cookies).
+ */
+export function sessionCookie(request: FastifyRequest): string | undefined {
+  const header = request.headers.cookie;
+  return header ? request.server.parseCookie(header)[SESSION_COOKIE] : undefined;
+}
+
+/**
  * Who is calling. An explicit token (Bearer or X-API-Key) wins over the session cookie; cookie
  * requests that change state must carry the CSRF header. Throws the RFC 6750 errors.
  */
@@ -48,7 +57,7 @@ async function authenticateCaller(ctx: ServiceContext, request: FastifyRequest):
     case 'x-api-key':
       return authenticateToken(ctx, { secret: credential.token, header: 'x-api-key' }, meta);
     case 'none': {
-      const secret = request.cookies[SESSION_COOKIE];
+      const secret = sessionCookie(request);
       if (!secret) throw new Unauthenticated();
       const caller = await authenticateSession(ctx, secret, meta);
       if (!SAFE_METHODS.has(request.method)) {

@@ -15,7 +15,16 @@ export function acceptEmptyJsonBodies(app: FastifyInstance): void {
     if (text.trim() === '') return done(null, undefined);
     parse(request, text, done);
   });
-  app.addHook('preValidation', async (request) => {
-    if (request.body === undefined && request.routeOptions.schema?.body !== undefined) request.body = {};
+  // Only routes with a body schema get the hook, and a callback one: it runs on every request.
+  app.addHook('onRoute', (route) => {
+    if (route.schema?.body === undefined) return;
+    const own = route.preValidation === undefined ? [] : [route.preValidation].flat();
+    route.preValidation = [
+      (request, _reply, done) => {
+        if (request.body === undefined) request.body = {};
+        done();
+      },
+      ...own,
+    ];
   });
 }

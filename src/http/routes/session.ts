@@ -1,7 +1,7 @@
 import { Ref, SignInBody, UserSchema } from '../../contract/index.js';
 import { signIn, signOut } from '../../services/sessions.js';
 import { userView } from '../../services/users.js';
-import { clearSessionCookies, requestMeta, SESSION_COOKIE, setSessionCookies } from '../auth.js';
+import { clearSessionCookies, requestMeta, sessionCookie, setSessionCookies } from '../auth.js';
 import { operation } from '../operation.js';
 import { noContent, SET_COOKIE, success } from '../responses.js';
 import type { RoutePlugin } from '../route-plugin.js';
@@ -37,7 +37,7 @@ const session: RoutePlugin = async (app, { ctx }) => {
       responses: { 204: noContent('Signed out; the cookies are cleared.') },
     }),
     async (request, reply) => {
-      const secret = request.cookies[SESSION_COOKIE];
+      const secret = sessionCookie(request);
       if (secret) await signOut(ctx, secret);
       clearSessionCookies(reply);
       return reply.status(204).send(null);
