@@ -17,16 +17,17 @@ const dir = process.env.BENCH_PROFILE_DIR ?? fileURLToPath(new URL('../.tmp/prof
 mkdirSync(dir, { recursive: true });
 
 const child = fork(fileURLToPath(new URL('./servers.ts', import.meta.url)), {
-  stdio: 'inherit',
+  stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   execArgv: [...process.execArgv, '--cpu-prof', `--cpu-prof-dir=${dir}`, '--cpu-prof-interval=200'],
 });
 const [ready] = (await once(child, 'message')) as [Ready];
-const token = which === 'VALID' ? ready.token : `${ready.token.slice(0, -1)}!`;
+const fixture = ready.fixture!;
+const token = which === 'VALID' ? fixture.token : `${fixture.token.slice(0, -1)}!`;
 const result = await autocannon({
   url: which === 'BARE' ? `${ready.bareUrl}/verify` : `${ready.keywardUrl}/api/v1/verify`,
   method: 'POST',
-  headers: { 'content-type': 'application/json', authorization: `Bearer ${ready.verifier}` },
-  body: JSON.stringify({ token, scopes: ready.scopes }),
+  headers: { 'content-type': 'application/json', authorization: `Bearer ${fixture.verifier}` },
+  body: JSON.stringify({ token, scopes: fixture.scopes }),
   connections: 50,
   duration,
 });

@@ -2,16 +2,31 @@ import { newId } from '../src/core/ids.js';
 import { defaultPolicy } from '../src/core/policy.js';
 import { generateApiKey, secretHint, verifierPrefix } from '../src/core/token-format.js';
 import { digestSecret } from '../src/core/token-hash.js';
+import type { Token } from '../src/core/model.js';
 import type { ServiceContext } from '../src/services/context.js';
 import { prepareToken } from '../src/services/tokens/issue.js';
 import { insertMembership, insertOrg } from '../src/store/orgs.js';
-import { insertToken } from '../src/store/tokens.js';
+import { insertToken, insertTokens } from '../src/store/tokens.js';
 import { insertUser } from '../src/store/users.js';
 import { insertVerifier } from '../src/store/verifiers.js';
 
-export type VerifyFixture = { token: string; verifier: string; scopes: string[] };
+export type VerifyFixture = {
+  orgId: string;
+  /** A product token with `scopes`, for verify. */
+  token: string;
+  tokenId: string;
+  /** The org owner's management token (keyward:tokens:read/write), for protected routes. */
+  manager: string;
+  verifier: string;
+  scopes: string[];
+};
 
-/** One org, one member with a 30-day api_key token, and one verifier credential, straight into the store. */
+export type SeededToken = { id: string; secret: string };
+
+/** The bench's deployment: token caps out of the way, so creation can be measured for seconds. */
+export const BENCH_BOUNDS = { max_tokens_per_user: 10_000_000, max_lifetime_days: 365, allowed_kinds: ['api_key', 'jwt'], allow_no_expiration: true };
+
+/** One org, its owner with a product token and a management token, and one verifier credential, straight into the store. */
 export async function seedVerifyFixture(ctx: ServiceContext): Promise<VerifyFixture> {
   const now = ctx.clock.now();
   const orgId = newId('org', now);
@@ -20,17 +35,17 @@ export async function seedVerifyFixture(ctx: ServiceContext): Promise<VerifyFixt
   await insertOrg(ctx.db, {
     id: orgId,
     name: 'Bench Org',
-    slug: 'bench',
+    slug: `bench-${orgId.slice(-8).toLowerCase()}`,
     plan: 'enterprise',
     features: [],
-    tokenPolicy: defaultPolicy(ctx.config.policyBounds),
+    tokenPolicy: { ...defaultPolicy(ctx.config.policyBounds), max_tokens_per_user: ctx.config.policyBounds.max_tokens_per_user },
     createdAt: now,
     updatedAt: now,
   });
   await insertUser(ctx.db, {
     id: userId,
     type: 'user',
-    email: 'bench@example.test',
+    email: `bench-${userId.slice(-8).toLowerCase()}@example.test`,
     name: 'Bench',
     passwordHash: null,
     status: 'active',
@@ -41,25 +56,12 @@ export async function seedVerifyFixture(ctx: ServiceContext): Promise<VerifyFixt
     createdAt: now,
     deactivatedAt: null,
   });
-  await insertMembership(ctx.db, { orgId, userId, role: 'member', createdAt: now });
-  const { token, secret } = await prepareToken(
-    ctx,
-    {
-      orgId,
-      ownerId: userId,
-      createdBy: userId,
-      impersonation: false,
-      name: 'bench token',
-      description: null,
-      kind: 'api_key',
-      scopes,
-      ipAllowlist: [],
-      expiresAt: now + 30 * 86_400_000,
-      rotatedFrom: null,
-    },
-    now,
-  );
-  await insertToken(ctx.db, token);
+  await insertMembership(ctx.db, { orgId, userId, role: 'owner', createdAt: now });
+  const issue = async (name: string, tokenScopes: string[]) => {
+    const { token, secret } = await prepareToken(ctx, tokenSpec(orgId, userId, name, tokenScopes, now), now);
+    await insertToken(ctx.db, token);
+    return { id: token.id, secret };
+  };
   const verifier = generateApiKey(verifierPrefix(ctx.config.tokenPrefix));
   await insertVerifier(ctx.db, {
     id: newId('vrf', now),
@@ -71,5 +73,66 @@ export async function seedVerifyFixture(ctx: ServiceContext): Promise<VerifyFixt
     lastUsedAt: null,
     revokedAt: null,
   });
-  return { token: secret, verifier, scopes };
+  const product = await issue('bench token', scopes);
+  return {
+    orgId,
+    token: product.secret,
+    tokenId: product.id,
+    manager: (await issue('bench manager', [...scopes, 'keyward:tokens:read', 'keyward:tokens:write'])).secret,
+    verifier,
+    scopes,
+  };
+}
+
+function tokenSpec(orgId: string, ownerId: string, name: string, scopes: string[], now: number) {
+  return {
+    orgId,
+    ownerId,
+    createdBy: ownerId,
+    impersonation: false,
+    name,
+    description: null,
+    kind: 'api_key' as const,
+    scopes,
+    ipAllowlist: [],
+    expiresAt: now + 30 * 86_400_000,
+    rotatedFrom: null,
+  };
+}
+
+/**
+ * `count` more api_key tokens of the fixture's org, inserted in multi-row statements (the bulk
+ * path of a migration, not the API), owned by the fixture's owner. Returns up to `keep` of them.
+ */
+export async function seedTokens(ctx: ServiceContext, fixture: VerifyFixture, count: number, keep: number): Promise<SeededToken[]> {
+  const owner = await ctx.db.selectFrom('memberships').select('user_id').where('org_id', '=', fixture.orgId).executeTakeFirstOrThrow();
+  const kept: SeededToken[] = [];
+  const batch = 500;
+  const now = ctx.clock.now();
+  for (let done = 0; done < count; done += batch) {
+    const rows: Token[] = [];
+    for (let i = done; i < Math.min(count, done + batch); i++) {
+      const secret = generateApiKey(ctx.config.tokenPrefix);
+      const token: Token = {
+        ...tokenSpec(fixture.orgId, owner.user_id, `seeded ${i}`, fixture.scopes, now),
+        id: newId('tok', now - count + i),
+        digest: digestSecret(ctx.pepper, secret),
+        hint: secretHint(secret),
+        createdAt: now - count + i,
+        lastUsedAt: null,
+        lastUsedIp: null,
+        revokedAt: null,
+        revokedReason: null,
+        disabledAt: null,
+        disabledReason: null,
+        replacedBy: null,
+        expiringNotifiedAt: null,
+        expiredNotifiedAt: null,
+      };
+      rows.push(token);
+      if (kept.length < keep) kept.push({ id: token.id, secret });
+    }
+    await insertTokens(ctx.db, rows);
+  }
+  return kept;
 }

@@ -1,64 +1,137 @@
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createHmac, hash, randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Fastify from 'fastify';
 import { loadConfig } from '../src/config.js';
+import { generateApiKey } from '../src/core/token-format.js';
 import { buildApp } from '../src/http/app.js';
 import { closeContext, createContext } from '../src/runtime.js';
-import { verifyToken } from '../src/services/verification.js';
-import { seedVerifyFixture } from './seed.js';
+import { verifyAnswer, verifyToken, type VerifyRequest } from '../src/services/verification.js';
+import { BENCH_BOUNDS, seedTokens, seedVerifyFixture, type SeededToken, type VerifyFixture } from './seed.js';
 
 /**
- * The bench's server process, forked by bench/verify.ts so the load generator does not share an
- * event loop with what it measures: a bare Fastify route and Keyward, both on 127.0.0.1.
+ * A bench server process, forked by bench/run.ts so the load generator never shares an event
+ * loop with what it measures: Keyward on 127.0.0.1 with the logging `npm start` has (info, to
+ * stdout), and beside it a bare Fastify route answering the same JSON. Env: BENCH_DATABASE_URL
+ * (PostgreSQL, else a temp SQLite file), BENCH_PEPPER (shared by the processes of one store),
+ * BENCH_SEED, BENCH_FIXTURE and BENCH_DATA_DIR (below), KEYWARD_* as for `keyward serve`.
  */
-export type Ready = { type: 'ready'; bareUrl: string; keywardUrl: string; token: string; verifier: string; scopes: string[] };
-export type MicroResult = { type: 'micro'; hitOpsPerSec: number; malformedOpsPerSec: number };
-/** This process's CPU time so far (µs, user + system): the cost per request, apart from the load generator's. */
+export type Ready = { type: 'ready'; bareUrl: string; keywardUrl: string; fixture: VerifyFixture | null };
+export type Timing = { opsPerSec: number; p50us: number; p99us: number };
+export type MicroResult = {
+  type: 'micro';
+  /** The well-formed unknown token measured (cached as unknown now). */
+  unknownToken: string;
+  valid: Timing;
+  unknown: Timing;
+  malformed: Timing;
+  hmac: Timing;
+  sha256: Timing;
+};
+export type FloodResult = { type: 'flood'; count: number; seconds: number; rssMiB: number; heapMiB: number; cachedUnknown: number };
 export type CpuResult = { type: 'cpu'; micros: number };
-export type Command = { type: 'micro'; ms: number } | { type: 'cpu' } | { type: 'stop' };
+export type SeedResult = { type: 'seeded'; tokens: SeededToken[]; seconds: number };
+export type Command =
+  | { type: 'micro'; ms: number }
+  | { type: 'flood'; count: number }
+  | { type: 'seed'; count: number; keep: number }
+  | { type: 'cpu' }
+  | { type: 'stop' };
 
-const dir = mkdtempSync(join(tmpdir(), 'keyward-bench-'));
+// BENCH_DATA_DIR reopens another run's SQLite store (and leaves it for that run to remove).
+const ownDir = !process.env.BENCH_DATA_DIR;
+const dir = process.env.BENCH_DATA_DIR ?? mkdtempSync(join(tmpdir(), 'keyward-bench-'));
+const configFile = join(dir, 'config.json');
+writeFileSync(configFile, JSON.stringify({ policyBounds: BENCH_BOUNDS }));
+const databaseUrl = process.env.BENCH_DATABASE_URL;
 const config = loadConfig({
+  KEYWARD_CONFIG: configFile,
   KEYWARD_DATA_DIR: dir,
-  KEYWARD_PEPPER: randomBytes(32).toString('hex'),
+  KEYWARD_PEPPER: process.env.BENCH_PEPPER ?? randomBytes(32).toString('hex'),
   KEYWARD_PUBLIC_URL: 'http://127.0.0.1',
-  KEYWARD_LOG_LEVEL: 'warn',
+  ...(databaseUrl ? { KEYWARD_DATABASE_URL: databaseUrl } : {}),
+  ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('KEYWARD_'))),
 });
 const ctx = await createContext(config);
 ctx.usage.start(config.usageFlushMs, (error) => console.error('usage flush failed', error));
-const fixture = await seedVerifyFixture(ctx);
+// BENCH_FIXTURE: the fixture another process seeded into this store; BENCH_SEED=0: none.
+const fixture: VerifyFixture | null = process.env.BENCH_FIXTURE
+  ? (JSON.parse(process.env.BENCH_FIXTURE) as VerifyFixture)
+  : process.env.BENCH_SEED === '0'
+    ? null
+    : await seedVerifyFixture(ctx);
 
-const keyward = await buildApp(ctx, { logger: false });
+// As `keyward serve` logs: Fastify's pino at the configured level, to stdout.
+const keyward = await buildApp(ctx, { logger: {} });
+ctx.log = keyward.log;
 const keywardUrl = await keyward.listen({ host: '127.0.0.1', port: 0 });
 
+// The bare routes answer exactly what Keyward answers for the fixture's tokens.
+const sameAnswers = fixture
+  ? {
+      verify: verifyAnswer(await verifyToken(ctx, { secret: fixture.token, requiredScopes: fixture.scopes, recordUse: false })),
+      token: await (await fetch(`${keywardUrl}/api/v1/orgs/${fixture.orgId}/tokens/${fixture.tokenId}`, { headers: { authorization: `Bearer ${fixture.manager}` } })).json(),
+    }
+  : { verify: {}, token: {} };
 const bare = Fastify({ logger: false });
-bare.post('/verify', async () => ({ valid: true, code: 'VALID' }));
+bare.post('/verify', async () => sameAnswers.verify);
+bare.get('/token', async () => sameAnswers.token);
 const bareUrl = await bare.listen({ host: '127.0.0.1', port: 0 });
 
-/** Calls of `fn` per second over about `ms` milliseconds, after a warm-up. */
-async function opsPerSecond(fn: () => Promise<unknown>, ms: number): Promise<number> {
-  for (let i = 0; i < 5_000; i++) await fn();
+/** Rate of `fn` over about `ms` milliseconds after a warm-up, and per-call p50/p99 from a timed sample. */
+async function time(fn: () => unknown, ms: number): Promise<Timing> {
+  for (let i = 0; i < 20_000; i++) await fn();
   let calls = 0;
   const start = performance.now();
   while (performance.now() - start < ms) {
-    for (let i = 0; i < 1_000; i++) await fn();
-    calls += 1_000;
+    for (let i = 0; i < 2_000; i++) await fn();
+    calls += 2_000;
   }
-  return calls / ((performance.now() - start) / 1000);
+  const opsPerSec = calls / ((performance.now() - start) / 1000);
+  const samples = new Float64Array(100_000);
+  for (let i = 0; i < samples.length; i++) {
+    const t0 = process.hrtime.bigint();
+    await fn();
+    samples[i] = Number(process.hrtime.bigint() - t0) / 1000;
+  }
+  samples.sort();
+  return { opsPerSec, p50us: samples[samples.length >> 1]!, p99us: samples[Math.floor(samples.length * 0.99)]! };
 }
 
 async function micro(ms: number): Promise<MicroResult> {
-  const hit = { secret: fixture.token, requiredScopes: fixture.scopes, ip: '192.0.2.1' };
-  const first = await verifyToken(ctx, hit);
-  if (first.code !== 'VALID') throw new Error(`the bench token does not verify: ${first.code}`);
-  const malformed = { secret: `${fixture.token.slice(0, -1)}!`, requiredScopes: fixture.scopes };
+  if (!fixture) throw new Error('this bench process has no fixture');
+  const valid: VerifyRequest = { secret: fixture.token, requiredScopes: fixture.scopes, ip: '192.0.2.1' };
+  const unknown: VerifyRequest = { secret: generateApiKey(config.tokenPrefix), requiredScopes: fixture.scopes };
+  const malformed: VerifyRequest = { secret: `${fixture.token.slice(0, -1)}!`, requiredScopes: fixture.scopes };
+  for (const [request, code] of [[valid, 'VALID'], [unknown, 'NOT_FOUND'], [malformed, 'MALFORMED']] as const) {
+    const answer = await verifyToken(ctx, request);
+    if (answer.code !== code) throw new Error(`bench: expected ${code}, verify answered ${answer.code}`);
+  }
+  const secret = fixture.token;
   return {
     type: 'micro',
-    hitOpsPerSec: await opsPerSecond(() => verifyToken(ctx, hit), ms),
-    malformedOpsPerSec: await opsPerSecond(() => verifyToken(ctx, malformed), ms),
+    unknownToken: unknown.secret,
+    valid: await time(() => verifyToken(ctx, valid), ms),
+    unknown: await time(() => verifyToken(ctx, unknown), ms),
+    malformed: await time(() => verifyToken(ctx, malformed), ms),
+    // The digest of the store, and the one-shot SHA-256 the caches key on, of the same token.
+    hmac: await time(() => createHmac('sha256', ctx.pepper).update(secret, 'utf8').digest('hex'), ms),
+    sha256: await time(() => hash('sha256', secret, 'binary'), ms),
   };
+}
+
+/** `count` verifies of distinct random well-formed tokens; the resident size after says whether the bounds hold. */
+async function flood(count: number): Promise<FloodResult> {
+  const start = performance.now();
+  for (let i = 0; i < count; i++) {
+    const answer = await verifyToken(ctx, { secret: generateApiKey(config.tokenPrefix) });
+    if (answer.code !== 'NOT_FOUND') throw new Error(`bench: a random token answered ${answer.code}`);
+  }
+  const seconds = (performance.now() - start) / 1000;
+  globalThis.gc?.();
+  const memory = process.memoryUsage();
+  return { type: 'flood', count, seconds, rssMiB: memory.rss / 2 ** 20, heapMiB: memory.heapUsed / 2 ** 20, cachedUnknown: ctx.tokens.size.unknown };
 }
 
 let stopping: Promise<void> | null = null;
@@ -66,10 +139,21 @@ function stop(): Promise<void> {
   stopping ??= (async () => {
     await Promise.all([keyward.close(), bare.close()]);
     await closeContext(ctx);
-    rmSync(dir, { recursive: true, force: true });
+    if (ownDir) rmSync(dir, { recursive: true, force: true });
     if (process.connected) process.disconnect();
   })();
   return stopping;
+}
+
+function answer(work: Promise<object>): void {
+  work.then(
+    (result) => process.send?.(result),
+    (error: unknown) => {
+      console.error(error);
+      process.exitCode = 1;
+      void stop();
+    },
+  );
 }
 
 process.on('message', (command: Command) => {
@@ -77,13 +161,17 @@ process.on('message', (command: Command) => {
     const { user, system } = process.cpuUsage();
     process.send?.({ type: 'cpu', micros: user + system } satisfies CpuResult);
   } else if (command.type === 'micro') {
-    micro(command.ms).then(
-      (result) => process.send?.(result),
-      (error: unknown) => {
-        console.error(error);
-        process.exitCode = 1;
-        void stop();
-      },
+    answer(micro(command.ms));
+  } else if (command.type === 'flood') {
+    answer(flood(command.count));
+  } else if (command.type === 'seed') {
+    answer(
+      (async (): Promise<SeedResult> => {
+        if (!fixture) throw new Error('this bench process has no fixture');
+        const start = performance.now();
+        const tokens = await seedTokens(ctx, fixture, command.count, command.keep);
+        return { type: 'seeded', tokens, seconds: (performance.now() - start) / 1000 };
+      })(),
     );
   } else {
     void stop();
@@ -92,5 +180,4 @@ process.on('message', (command: Command) => {
 // The driver going away ends this process too.
 process.on('disconnect', () => void stop().catch(() => process.exit(1)));
 
-const ready: Ready = { type: 'ready', bareUrl, keywardUrl, ...fixture };
-process.send?.(ready);
+process.send?.({ type: 'ready', bareUrl, keywardUrl, fixture } satisfies Ready);

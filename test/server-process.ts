@@ -31,6 +31,7 @@ export async function startBuiltServer(env: Record<string, string> = {}) {
     env: { ...process.env, KEYWARD_DATA_DIR: dataDir, KEYWARD_PORT: String(port), KEYWARD_HOST: '127.0.0.1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const deadline = Date.now() + 20_000;
@@ -49,6 +50,8 @@ export async function startBuiltServer(env: Record<string, string> = {}) {
     dataDir,
     pid: child.pid!,
     output: () => output,
+    /** Resolves with the exit code once the process ends (after a signal the test sent, say). */
+    exited,
     async stop() {
       if (child.exitCode === null) {
         child.kill('SIGTERM');
