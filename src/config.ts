@@ -3,6 +3,8 @@ import { resolve } from 'node:path';
 import { DEFAULT_BOUNDS, TOKEN_KINDS, type PolicyBounds, type TokenKind } from './core/policy.js';
 import { DEFAULT_SCOPES, parseScopeCatalog, type ScopeDefinition } from './core/scopes.js';
 import { isValidPrefix } from './core/token-format.js';
+import { compileRouteTable, DEVICE_LAB_ROUTES, type RouteTable } from './core/route-table.js';
+import { compileAllowlist, parseAllowlist, type AddressMatcher } from './core/ip-allowlist.js';
 
 /** The deployment's configuration (DESIGN §4 "Configuration"), from env or a JSON file. */
 export type Config = {
@@ -26,6 +28,10 @@ export type Config = {
   policyBounds: PolicyBounds;
   /** How often buffered last-used times are written (ms); DESIGN allows at most 60 s staleness. */
   usageFlushMs: number;
+  /** What scope each route of the product's API needs, for forward auth (`/auth/check`). */
+  routes: RouteTable;
+  /** Gateways at these addresses (CIDRs) may call `/auth/check` without `X-Keyward-Verifier`. */
+  trustedGateways: { list: string[]; allows: AddressMatcher };
   /** Bounds of the verify cache: token records (LRU), and secrets known to be unknown. */
   cacheSizes: { records: number; unknown: number };
   sessionTtlMs: number;
@@ -57,6 +63,8 @@ const KEYS = {
   trustProxy: 'KEYWARD_TRUST_PROXY',
   cacheSize: 'KEYWARD_CACHE_SIZE',
   unknownCacheSize: 'KEYWARD_UNKNOWN_CACHE_SIZE',
+  routesFile: 'KEYWARD_ROUTES_FILE',
+  forwardAuthTrusted: 'KEYWARD_FORWARD_AUTH_TRUSTED',
 } as const;
 
 export class ConfigError extends Error {}
@@ -96,6 +104,20 @@ export function loadConfig(env: Env = process.env): Config {
     return value;
   };
   const cacheSizes = { records: count('cacheSize', 100_000), unknown: count('unknownCacheSize', 100_000) };
+  const routesFile = pick('routesFile');
+  let routes: RouteTable;
+  try {
+    routes = compileRouteTable(routesFile ? readJson(routesFile) : DEVICE_LAB_ROUTES);
+  } catch (error) {
+    throw new ConfigError(`${KEYS.routesFile}: ${(error as Error).message}`);
+  }
+  let trusted: string[];
+  try {
+    const listed = pick('forwardAuthTrusted');
+    trusted = parseAllowlist(listed === undefined ? ['127.0.0.0/8', '::1'] : listed.split(',').filter((e) => e.trim() !== ''));
+  } catch (error) {
+    throw new ConfigError(`${KEYS.forwardAuthTrusted}: ${(error as Error).message.replace('ip_allowlist entry', 'entry')}`);
+  }
   const publicUrl = (pick('publicUrl') ?? `http://${host}:${port}`).replace(/\/+$/, '');
   const databaseUrl = databaseUrlOf(pick('databaseUrl'));
   const pepper = pick('pepper') ?? null;
@@ -122,6 +144,9 @@ export function loadConfig(env: Env = process.env): Config {
     policyBounds: bounds(file.policyBounds),
     usageFlushMs: 15_000,
     cacheSizes,
+    routes,
+    // An empty list would allow every address: nothing listed means no gateway is trusted.
+    trustedGateways: { list: trusted, allows: trusted.length === 0 ? () => false : compileAllowlist(trusted) },
     sessionTtlMs: 12 * 3_600_000,
     logLevel: pick('logLevel') ?? 'info',
     secureCookies: publicUrl.startsWith('https://'),

@@ -10,6 +10,7 @@ import { registerOpenApi } from './openapi.js';
 import { registerErrorHandling } from './problem.js';
 import api from './routes/api.js';
 import health from './routes/health.js';
+import forwardAuth from './routes/forward-auth.js';
 import jwks from './routes/jwks.js';
 import portal from './routes/portal.js';
 import { bufferedStdout, OneLinePerRequest, serializers } from './request-log.js';
@@ -49,6 +50,7 @@ export async function buildApp(ctx: ServiceContext, options: AppOptions = {}): P
 
   await app.register(health, { ctx });
   await app.register(jwks, { ctx });
+  await app.register(forwardAuth, { ctx });
   await app.register(api, { ctx, prefix: '/api/v1' });
   await app.register(portal, { ctx });
   return app;

@@ -18,6 +18,7 @@ export const TAGS = {
   audit: 'The audit logs and their exports.',
   users: 'People of the deployment (site admins).',
   verify: 'Verifying tokens for resource servers, verifier credentials and the JWKS.',
+  gateway: 'Forward auth for API gateways: nginx, Caddy, Traefik, Envoy.',
   health: 'Liveness and readiness probes.',
 } as const;
 

@@ -31,5 +31,6 @@ export function openApiPath(path: string): string {
 }
 
 /** Served by Swagger UI or the portal's static files rather than by Keyward's own routes. */
+// Envoy's form of forward auth (`/auth/check/<original path>`) has no OpenAPI path; /auth/check describes it.
 export const isServedElsewhere = (path: string) =>
-  path === '/docs' || path.startsWith('/docs/') || path === '/openapi.json' || isPortalRoute(path);
+  path === '/docs' || path.startsWith('/docs/') || path === '/openapi.json' || /^\/auth\/check\/?\*$/.test(path) || isPortalRoute(path);
