@@ -13,7 +13,7 @@ import health from './routes/health.js';
 import forwardAuth from './routes/forward-auth.js';
 import jwks from './routes/jwks.js';
 import portal from './routes/portal.js';
-import { bufferedStdout, OneLinePerRequest, serializers } from './request-log.js';
+import { bufferedStdout, RequestLog, serializers } from './request-log.js';
 import { buildSerializer } from './serialization.js';
 import { validatorCompiler } from './validation.js';
 
@@ -29,15 +29,21 @@ function trustProxyOption(setting: ServiceContext['config']['trustProxy']) {
 
 export async function buildApp(ctx: ServiceContext, options: AppOptions = {}): Promise<FastifyInstance> {
   const stdout = options.logger === false || options.logger?.stream ? null : bufferedStdout();
+  const requestLog = new RequestLog();
   const app = Fastify({
     // The serializers always apply: they are what keeps secrets out of the log.
     logger: options.logger === false ? false : { level: ctx.config.logLevel, stream: stdout ?? undefined, ...options.logger, serializers },
-    logController: new OneLinePerRequest(),
+    logController: requestLog,
     trustProxy: trustProxyOption(ctx.config.trustProxy),
     schemaController: { compilersFactory: { buildSerializer } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
-  if (stdout) app.addHook('onClose', async () => stdout.flushSync());
+  requestLog.start(app.log);
+  // The last summary first, then what is still in the batch.
+  app.addHook('onClose', async () => {
+    requestLog.stop(app.log);
+    stdout?.flushSync();
+  });
   const methods = new MethodTable();
   app.addHook('onRoute', (route) => methods.add(route.url, route.method));
   app.setValidatorCompiler(validatorCompiler);

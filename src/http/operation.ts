@@ -91,3 +91,8 @@ export function operation<
     schema: schema as Omit<typeof schema, 'response'> & { params: P; querystring: Q; body: B; response: R },
   };
 }
+
+/** A route resource servers or gateways call on every request of theirs: its answers are logged as a summary. */
+export function summarized<T extends { config: { auth: RouteAuth } }>(options: T): T & { config: T['config'] & { summarizeLog: true } } {
+  return { ...options, config: { ...options.config, summarizeLog: true } };
+}

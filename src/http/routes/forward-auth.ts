@@ -3,7 +3,7 @@ import { Type } from 'typebox';
 import { readCredential } from '../../core/credentials.js';
 import { checkForwarded, type ForwardedRequest } from '../../services/forward-auth.js';
 import type { ServiceContext } from '../../services/context.js';
-import { operation } from '../operation.js';
+import { operation, summarized } from '../operation.js';
 import { success } from '../responses.js';
 import type { RoutePlugin } from '../route-plugin.js';
 
@@ -81,9 +81,9 @@ const forwardAuth: RoutePlugin = async (app, { ctx }) => {
       responses: { 200: success('Let it through, with these headers for the upstream.', Type.Null(), GRANT_HEADERS) },
       problems: [401, 403],
     });
-    app.route({ ...spec, exposeHeadRoute: false, method, url: PREFIX, handler });
+    app.route({ ...summarized(spec), exposeHeadRoute: false, method, url: PREFIX, handler });
   }
-  app.route({ method: [...METHODS], url: `${PREFIX}/*`, config: { auth: 'public' }, schema: { hide: true }, handler });
+  app.route({ method: [...METHODS], url: `${PREFIX}/*`, config: { auth: 'public', summarizeLog: true }, schema: { hide: true }, handler });
 };
 
 export default forwardAuth;
