@@ -14,6 +14,7 @@ export * from './audit.js';
 export * from './verify.js';
 export * from './me.js';
 export * from './health.js';
+export * from './oauth.js';
 
 import { AuditEventSchema } from './audit.js';
 import { ProblemSchema } from './problem.js';

@@ -47,3 +47,22 @@ export function readCredential(rawHeaders: readonly string[]): PresentedCredenti
   if (apiKey !== undefined) return { kind: 'x-api-key', token: apiKey };
   return { kind: 'none' };
 }
+
+/** HTTP Basic client credentials (RFC 6749 §2.3.1: each part form-urlencoded, then base64). */
+export type BasicCredential = { id: string; secret: string };
+
+/** Reads `Authorization: Basic`; null when there is none, or it is not well formed, or there are two. */
+export function readBasicCredential(rawHeaders: readonly string[]): BasicCredential | null {
+  const values: string[] = [];
+  for (let i = 0; i + 1 < rawHeaders.length; i += 2) if (rawHeaders[i]!.toLowerCase() === 'authorization') values.push(rawHeaders[i + 1]!);
+  const match = values.length === 1 ? /^Basic +([A-Za-z0-9+/=]+) *$/i.exec(values[0]!) : null;
+  if (!match) return null;
+  const decoded = Buffer.from(match[1]!, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon <= 0) return null;
+  try {
+    return { id: decodeURIComponent(decoded.slice(0, colon).replace(/\+/g, ' ')), secret: decodeURIComponent(decoded.slice(colon + 1).replace(/\+/g, ' ')) };
+  } catch {
+    return null;
+  }
+}

@@ -7,6 +7,7 @@ export const ERROR_STATUS = {
   validation_failed: 400,
   unauthenticated: 401,
   invalid_token: 401,
+  invalid_client: 401,
   insufficient_scope: 403,
   forbidden: 403,
   not_found: 404,
@@ -67,6 +68,13 @@ export class Unauthenticated extends KeywardError {
 export class InvalidToken extends KeywardError {
   constructor(message = 'The access token is invalid.') {
     super('invalid_token', message);
+  }
+}
+
+/** The client of an OAuth endpoint (a verifier, by HTTP Basic) is missing or unknown (RFC 6749 §5.2). */
+export class InvalidClient extends KeywardError {
+  constructor(message = 'Authenticate with HTTP Basic: your verifier id and secret.') {
+    super('invalid_client', message);
   }
 }
 

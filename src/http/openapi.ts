@@ -43,6 +43,7 @@ export async function registerOpenApi(app: FastifyInstance, config: Config): Pro
           apiKeyHeader: { type: 'apiKey', in: 'header', name: 'X-API-Key', description: 'A Keyward token in the legacy header.' },
           sessionCookie: { type: 'apiKey', in: 'cookie', name: 'kw_session', description: 'The portal session.' },
           verifierAuth: { type: 'http', scheme: 'bearer', description: 'A verifier credential (kwv_…).' },
+          verifierBasic: { type: 'http', scheme: 'basic', description: 'A verifier credential as HTTP Basic: its id (vrf_…) and its secret.' },
           gatewayVerifier: { type: 'apiKey', in: 'header', name: 'X-Keyward-Verifier', description: "A gateway's verifier credential, beside the end user's token." },
         },
       },

@@ -14,6 +14,8 @@ export function challengeFor(error: KeywardError): string | null {
       return `Bearer realm="${REALM}"`;
     case 'invalid_token':
       return `Bearer realm="${REALM}", error="invalid_token", error_description="${quote(error.message)}"`;
+    case 'invalid_client':
+      return `Basic realm="${REALM}"`;
     case 'invalid_request':
       return `Bearer realm="${REALM}", error="invalid_request", error_description="${quote(error.message)}"`;
     case 'insufficient_scope':

@@ -27,18 +27,19 @@ export type ForwardAuthGrant = { tokenId: string; orgId: string; subject: string
 /**
  * Forward auth (DESIGN §4): is the gateway one Keyward trusts, does the end user's token verify,
  * and does the route table give the original request a scope the token holds? Refusals are the
- * API's own (401 without or with a bad token, 403 for a scope, an unmatched route or an untrusted
- * gateway), in that order; refused uses of known tokens are audited like any other.
+ * API's own: 403 for an untrusted gateway first (the end user cannot fix that), then 401 without or
+ * with a bad token, then 403 for an unmatched route or a missing scope; refused uses of known
+ * tokens are audited like any other.
  */
 export async function checkForwarded(ctx: ServiceContext, request: ForwardedRequest): Promise<ForwardAuthGrant> {
   await authenticateGateway(ctx, request);
-  if (request.method === undefined || request.uri === undefined) {
-    throw new Forbidden('The gateway did not say which request it asks about: send X-Original-Method and X-Original-URI, or X-Forwarded-Method and X-Forwarded-Uri.');
-  }
   const { credential } = request;
   // Anything but 401, 403 and 2xx becomes a 500 at nginx's auth_request: a malformed credential is a bad token here.
   if (credential.kind === 'invalid') throw new InvalidToken(credential.reason);
   if (credential.kind === 'none') throw new Unauthenticated();
+  if (request.method === undefined || request.uri === undefined) {
+    throw new Forbidden('The gateway did not say which request it asks about: send X-Original-Method and X-Original-URI, or X-Forwarded-Method and X-Forwarded-Uri.');
+  }
   const route = ctx.config.routes.scopeFor(request.method, request.uri);
   const result = await verifyToken(ctx, {
     secret: credential.token,

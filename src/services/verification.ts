@@ -44,28 +44,32 @@ const UNKNOWN: VerifyResult = { valid: false, code: 'NOT_FOUND', reason: 'The to
  * token or a bad checksum is answered without touching the database; a cache hit (of a record, or
  * of a secret known to be unknown) awaits nothing and computes no HMAC.
  */
-export async function verifyToken(ctx: ServiceContext, request: VerifyRequest): Promise<VerifyResult> {
+export function verifyToken(ctx: ServiceContext, request: VerifyRequest): VerifyResult | Promise<VerifyResult> {
   const { secret } = request;
   const now = ctx.clock.now();
   const isJwt = !isApiKey(secret, ctx.config.tokenPrefix);
   if (isJwt && !looksLikeJwt(secret)) return MALFORMED;
   const key = memoryKey(secret);
-  let record = ctx.tokens.get(key, now);
+  const record = ctx.tokens.get(key, now);
   if (record === UNKNOWN_TOKEN) return UNKNOWN;
-  if (!record) {
-    // A forged JWT stops at its signature, before any read.
-    if (isJwt && (await ctx.jwtKeys.verify(secret)) === null) return MALFORMED;
-    const digest = digestSecret(ctx.pepper, secret);
-    const ticket = ctx.tokens.ticket();
-    const loaded = await loadTokenRecord(ctx, digest, now);
-    if (!loaded) {
-      ctx.tokens.setUnknown(key, digest, ticket, now);
-      return UNKNOWN;
-    }
-    record = loaded;
-    ctx.tokens.set(key, record, ticket);
+  // Answered without a promise of its own when cached: callers await either.
+  if (record) return checkRecord(ctx, record, request, now);
+  return verifyFromStore(ctx, request, key, isJwt, now);
+}
+
+async function verifyFromStore(ctx: ServiceContext, request: VerifyRequest, key: string, isJwt: boolean, now: number): Promise<VerifyResult> {
+  const { secret } = request;
+  // A forged JWT stops at its signature, before any read.
+  if (isJwt && (await ctx.jwtKeys.verify(secret)) === null) return MALFORMED;
+  const digest = digestSecret(ctx.pepper, secret);
+  const ticket = ctx.tokens.ticket();
+  const loaded = await loadTokenRecord(ctx, digest, now);
+  if (!loaded) {
+    ctx.tokens.setUnknown(key, digest, ticket, now);
+    return UNKNOWN;
   }
-  return checkRecord(ctx, record, request, now);
+  ctx.tokens.set(key, loaded, ticket);
+  return checkRecord(ctx, loaded, request, now);
 }
 
 function refusal(record: TokenRecord, code: Exclude<VerifyCode, 'VALID'>, reason: string): VerifyResult {

@@ -23,6 +23,11 @@ export async function insertTokens(db: Executor, list: readonly Token[]): Promis
   if (list.length > 0) await db.insertInto('tokens').values(list.map(tokens.toRow)).execute();
 }
 
+/** Refreshes the planner's statistics of the tokens table (both engines): after a bulk import, before they catch up by themselves. */
+export async function analyzeTokens(db: Executor): Promise<void> {
+  await sql`analyze tokens`.execute(db);
+}
+
 export async function findTokenById(db: Executor, orgId: string, id: string): Promise<Token | undefined> {
   const row = await db.selectFrom('tokens').selectAll().where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst();
   return row && tokens.fromRow(row);

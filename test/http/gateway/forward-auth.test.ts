@@ -90,8 +90,13 @@ describe('forward auth', () => {
     expect((await check(nginx('GET', '/api/v1/devices', { ...auth, 'x-keyward-verifier': verifier.secret }))).statusCode).toBe(200);
   });
 
-  it('refuses a call that does not say which request it asks about', async () => {
+  it('refuses a call that does not say which request it asks about, after authenticating the token', async () => {
     const { reader } = await fixture();
+    expect((await check({})).statusCode).toBe(401);
+    // A malformed credential is a 401 here, not the API's 400: nginx turns a 400 into a 500.
+    const twice = { ...nginx('GET', '/api/v1/devices'), authorization: ['Bearer a', 'Bearer b'] } as unknown as Record<string, string>;
+    const two = await t.app.inject({ method: 'GET', url: '/auth/check', headers: twice });
+    expect(two.statusCode).toBe(401);
     const response = await check({ authorization: `Bearer ${reader.secret}` });
     expect(response.statusCode).toBe(403);
     expect(json(response).detail).toMatch(/X-Original-Method/);
