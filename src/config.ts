@@ -31,7 +31,9 @@ export type Config = {
   /** What scope each route of the product's API needs, for forward auth (`/auth/check`). */
   routes: RouteTable;
   /** Gateways at these addresses (CIDRs) may call `/auth/check` without `X-Keyward-Verifier`. */
-  trustedGateways: { list: string[]; allows: AddressMatcher };
+  trustedGateways: AddressList;
+  /** Who may read GET /metrics (CIDRs). */
+  metricsAllowed: AddressList;
   /** Bounds of the verify cache: token records (LRU), and secrets known to be unknown. */
   cacheSizes: { records: number; unknown: number };
   sessionTtlMs: number;
@@ -46,6 +48,9 @@ export type Config = {
 };
 
 type Env = Record<string, string | undefined>;
+
+/** Addresses and CIDRs from a comma-separated setting, compiled once. */
+export type AddressList = { list: string[]; allows: AddressMatcher };
 
 const KEYS = {
   port: 'KEYWARD_PORT',
@@ -65,6 +70,7 @@ const KEYS = {
   unknownCacheSize: 'KEYWARD_UNKNOWN_CACHE_SIZE',
   routesFile: 'KEYWARD_ROUTES_FILE',
   forwardAuthTrusted: 'KEYWARD_FORWARD_AUTH_TRUSTED',
+  metricsAllow: 'KEYWARD_METRICS_ALLOW',
 } as const;
 
 export class ConfigError extends Error {}
@@ -111,13 +117,8 @@ export function loadConfig(env: Env = process.env): Config {
   } catch (error) {
     throw new ConfigError(`${KEYS.routesFile}: ${(error as Error).message}`);
   }
-  let trusted: string[];
-  try {
-    const listed = pick('forwardAuthTrusted');
-    trusted = parseAllowlist(listed === undefined ? ['127.0.0.0/8', '::1'] : listed.split(',').filter((e) => e.trim() !== ''));
-  } catch (error) {
-    throw new ConfigError(`${KEYS.forwardAuthTrusted}: ${(error as Error).message.replace('ip_allowlist entry', 'entry')}`);
-  }
+  const trustedGateways = addressList(pick('forwardAuthTrusted'), KEYS.forwardAuthTrusted);
+  const metricsAllowed = addressList(pick('metricsAllow'), KEYS.metricsAllow);
   const publicUrl = (pick('publicUrl') ?? `http://${host}:${port}`).replace(/\/+$/, '');
   const databaseUrl = databaseUrlOf(pick('databaseUrl'));
   const pepper = pick('pepper') ?? null;
@@ -145,13 +146,24 @@ export function loadConfig(env: Env = process.env): Config {
     usageFlushMs: 15_000,
     cacheSizes,
     routes,
-    // An empty list would allow every address: nothing listed means no gateway is trusted.
-    trustedGateways: { list: trusted, allows: trusted.length === 0 ? () => false : compileAllowlist(trusted) },
+    trustedGateways,
+    metricsAllowed,
     sessionTtlMs: 12 * 3_600_000,
     logLevel: pick('logLevel') ?? 'info',
     secureCookies: publicUrl.startsWith('https://'),
     trustProxy: trustProxy(pick('trustProxy')),
   };
+}
+
+/** A comma-separated list of addresses and CIDRs; loopback when unset. */
+function addressList(value: string | undefined, name: string): AddressList {
+  try {
+    const list = parseAllowlist(value === undefined ? ['127.0.0.0/8', '::1'] : value.split(',').filter((e) => e.trim() !== ''));
+    // An empty allowlist allows every address elsewhere; here nothing listed means nobody.
+    return { list, allows: list.length === 0 ? () => false : compileAllowlist(list) };
+  } catch (error) {
+    throw new ConfigError(`${name}: ${(error as Error).message.replace('ip_allowlist entry', 'entry')}`);
+  }
 }
 
 /** A PostgreSQL URL, or null for the embedded SQLite file; anything else is refused, never ignored. */

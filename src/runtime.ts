@@ -10,6 +10,7 @@ import { LocalInvalidation, type Invalidation } from './services/invalidation.js
 import { loadSigningKeys, reloadSigningKeys } from './services/signing-keys.js';
 import { RejectionThrottle } from './services/rejection-throttle.js';
 import { TokenCache } from './services/token-cache.js';
+import { PrometheusMetrics } from './services/prometheus.js';
 import { UsageRecorder } from './services/usage.js';
 import { VerifierCache } from './services/verifier-cache.js';
 import { migrate, openDatabase, storeLocation, type Db } from './store/db.js';
@@ -20,7 +21,7 @@ import { chmodSync, mkdirSync } from 'node:fs';
 const silentLogger: Logger = { info() {}, warn() {}, error() {} };
 
 /** Opens the store, migrates it and loads the server secrets: everything services need. */
-export async function createContext(config: Config, options: { clock?: Clock; log?: Logger } = {}): Promise<ServiceContext> {
+export async function createContext(config: Config, options: { clock?: Clock; log?: Logger; processMetrics?: boolean } = {}): Promise<ServiceContext> {
   const clock = options.clock ?? systemClock;
   const location = storeLocation(config);
   if (location.engine === 'sqlite') {
@@ -40,7 +41,11 @@ export async function createContext(config: Config, options: { clock?: Clock; lo
   const tokens = new TokenCache(config.cacheSizes);
   const verifiers = new VerifierCache();
   // Another process's key rotation reaches this one as an invalidation: reload the keys.
-  const local = new LocalInvalidation(tokens, verifiers, () => {
+  const metrics = new PrometheusMetrics(
+    { cacheSizes: () => tokens.size, invalidationState: () => ctx.invalidate.state, pendingUsage: () => ctx.usage.pendingCount },
+    { processMetrics: options.processMetrics ?? false },
+  );
+  const local = new LocalInvalidation(tokens, verifiers, metrics, () => {
     reloadSigningKeys(ctx).catch((error: unknown) => ctx.log.error({ err: error }, 'could not reload the signing keys'));
   });
   const ctx: ServiceContext = {
@@ -56,6 +61,7 @@ export async function createContext(config: Config, options: { clock?: Clock; lo
     rejections: new RejectionThrottle(),
     log: options.log ?? silentLogger,
     limits: defaultLimits(),
+    metrics,
   };
   if (location.engine === 'postgres') ctx.invalidate = await clusterInvalidation(ctx, db, location.url, local);
   return ctx;
@@ -77,7 +83,7 @@ export type Server = { app: FastifyInstance; ctx: ServiceContext; url: string; b
 
 /** `keyward serve`: context, bootstrap, app, listen; flushes usage and closes cleanly. */
 export async function startServer(config: Config, appOptions: AppOptions = {}): Promise<Server> {
-  const ctx = await createContext(config);
+  const ctx = await createContext(config, { processMetrics: true });
   const app = await buildApp(ctx, appOptions);
   ctx.log = app.log;
   ctx.usage.start(config.usageFlushMs, (error) => app.log.error({ err: error }, 'usage flush failed'));

@@ -12,6 +12,7 @@ import api from './routes/api.js';
 import health from './routes/health.js';
 import forwardAuth from './routes/forward-auth.js';
 import jwks from './routes/jwks.js';
+import metrics from './routes/metrics.js';
 import oauth from './routes/oauth.js';
 import portal from './routes/portal.js';
 import { bufferedStdout, RequestLog, serializers } from './request-log.js';
@@ -59,6 +60,7 @@ export async function buildApp(ctx: ServiceContext, options: AppOptions = {}): P
   await app.register(jwks, { ctx });
   await app.register(forwardAuth, { ctx });
   await app.register(oauth, { ctx });
+  await app.register(metrics, { ctx });
   await app.register(api, { ctx, prefix: '/api/v1' });
   await app.register(portal, { ctx });
   return app;

@@ -127,7 +127,7 @@ export class ClusterInvalidation implements Invalidation {
       return;
     }
     if (typeof message.v === 'number') this.seenVersion = Math.max(this.seenVersion, message.v);
-    if (message.o !== this.origin && message.kind) this.deps.local.apply(message as InvalidationMessage);
+    if (message.o !== this.origin && message.kind) this.deps.local.apply(message as InvalidationMessage, 'remote');
   }
 
   private beat(): void {

@@ -3,6 +3,7 @@ import { RateLimiter } from '../core/rate-limit.js';
 import type { Db } from '../store/db.js';
 import type { Invalidation } from './invalidation.js';
 import type { JwtKeys } from './jwt-keys.js';
+import type { Metrics } from './metrics.js';
 import type { RejectionThrottle } from './rejection-throttle.js';
 import type { TokenCache } from './token-cache.js';
 import type { UsageRecorder } from './usage.js';
@@ -57,4 +58,5 @@ export type ServiceContext = {
   rejections: RejectionThrottle;
   log: Logger;
   limits: Limits;
+  metrics: Metrics;
 };

@@ -1,4 +1,5 @@
 import type { TokenCache } from './token-cache.js';
+import type { InvalidationOrigin, Metrics } from './metrics.js';
 import type { VerifierCache } from './verifier-cache.js';
 
 /**
@@ -35,37 +36,51 @@ export class LocalInvalidation implements Invalidation {
   constructor(
     private readonly tokens: TokenCache,
     private readonly verifiers: VerifierCache,
+    private readonly metrics: Metrics,
     private readonly onSigningKeys: () => void = () => undefined,
   ) {}
 
-  apply(message: InvalidationMessage): void {
-    if (message.kind === 'signing_keys') this.signingKeys();
-    else if (message.kind === 'created') this.tokenCreated(message.digest);
-    else this[message.kind](message.id);
+  /** Drops what the message names: a change of this process's (`local`), or another's. */
+  apply(message: InvalidationMessage, origin: InvalidationOrigin = 'local'): void {
+    this.metrics.invalidation(message.kind, origin);
+    switch (message.kind) {
+      case 'token':
+        return this.tokens.drop((r) => r.token.id === message.id);
+      case 'created':
+        return this.tokens.created(message.digest);
+      case 'owner':
+        return this.tokens.drop((r) => r.token.ownerId === message.id || r.token.createdBy === message.id);
+      case 'org':
+        return this.tokens.drop((r) => r.token.orgId === message.id);
+      case 'verifier':
+        return this.verifiers.drop(message.id);
+      case 'signing_keys':
+        return this.onSigningKeys();
+    }
   }
 
   token(tokenId: string): void {
-    this.tokens.drop((r) => r.token.id === tokenId);
+    this.apply({ kind: 'token', id: tokenId });
   }
 
   tokenCreated(digest: string): void {
-    this.tokens.created(digest);
+    this.apply({ kind: 'created', digest });
   }
 
   owner(userId: string): void {
-    this.tokens.drop((r) => r.token.ownerId === userId || r.token.createdBy === userId);
+    this.apply({ kind: 'owner', id: userId });
   }
 
   org(orgId: string): void {
-    this.tokens.drop((r) => r.token.orgId === orgId);
+    this.apply({ kind: 'org', id: orgId });
   }
 
   verifier(verifierId: string): void {
-    this.verifiers.drop(verifierId);
+    this.apply({ kind: 'verifier', id: verifierId });
   }
 
   signingKeys(): void {
-    this.onSigningKeys();
+    this.apply({ kind: 'signing_keys' });
   }
 
   async close(): Promise<void> {}

@@ -3,7 +3,7 @@ import { Conflict, NotFound, PolicyViolation } from '../core/errors.js';
 import type { Member, User } from '../core/model.js';
 import { isoRequired } from '../core/time.js';
 import type { Executor } from '../store/db.js';
-import { countOtherActiveHolders, deleteMembership, findMember, listMembers as listMemberRows, lockOwners, updateMembershipRole } from '../store/members.js';
+import { countOtherActiveHolders, deleteMembership, findMember, listMembers as listMemberRows, lockOwnersAnd, updateMembershipRole } from '../store/members.js';
 import { findMembership, insertMembership } from '../store/orgs.js';
 import { orgAccess, requirePermission, rolePermissions, type Caller, type OrgAccess } from './access.js';
 import { actorOf, recordAudit, type AuditActor } from './audit.js';
@@ -59,10 +59,11 @@ export async function addMember(ctx: ServiceContext, caller: Caller, orgId: stri
  * member holds now (an admin cannot touch an owner), and an org keeps at least one owner.
  */
 async function memberToChange(trx: Executor, access: OrgAccess, userId: string, leavingRole: boolean): Promise<Member> {
+  // Locked first, then read: the role checked below is the one this transaction will change.
+  if (leavingRole) await lockOwnersAnd(trx, access.org.id, userId);
   const member = await findMember(trx, access.org.id, userId);
   if (!member) throw new NotFound('member');
   requireMayAssign(access, member.role, await rolePermissions(trx, access.org, member.role));
-  if (member.role === 'owner' && leavingRole) await lockOwners(trx, access.org.id);
   if (leavingRole && member.role === 'owner' && (await countOtherActiveHolders(trx, access.org.id, 'owner', userId)) === 0) {
     throw new Conflict('An organization needs at least one owner; make someone else owner first.');
   }

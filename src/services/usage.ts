@@ -23,6 +23,10 @@ export class UsageRecorder {
     }
   }
 
+  get pendingCount(): number {
+    return this.pending.size;
+  }
+
   peek(tokenId: string): Usage | undefined {
     return this.pending.get(tokenId);
   }

@@ -48,13 +48,25 @@ export function verifyToken(ctx: ServiceContext, request: VerifyRequest): Verify
   const { secret } = request;
   const now = ctx.clock.now();
   const isJwt = !isApiKey(secret, ctx.config.tokenPrefix);
-  if (isJwt && !looksLikeJwt(secret)) return MALFORMED;
+  if (isJwt && !looksLikeJwt(secret)) return counted(ctx, MALFORMED);
   const key = memoryKey(secret);
   const record = ctx.tokens.get(key, now);
-  if (record === UNKNOWN_TOKEN) return UNKNOWN;
+  if (record === UNKNOWN_TOKEN) {
+    ctx.metrics.cacheLookup('unknown');
+    return counted(ctx, UNKNOWN);
+  }
   // Answered without a promise of its own when cached: callers await either.
-  if (record) return checkRecord(ctx, record, request, now);
-  return verifyFromStore(ctx, request, key, isJwt, now);
+  if (record) {
+    ctx.metrics.cacheLookup('hit');
+    return counted(ctx, checkRecord(ctx, record, request, now));
+  }
+  ctx.metrics.cacheLookup('miss');
+  return verifyFromStore(ctx, request, key, isJwt, now).then((result) => counted(ctx, result));
+}
+
+function counted(ctx: ServiceContext, result: VerifyResult): VerifyResult {
+  ctx.metrics.verified(result.code);
+  return result;
 }
 
 async function verifyFromStore(ctx: ServiceContext, request: VerifyRequest, key: string, isJwt: boolean, now: number): Promise<VerifyResult> {

@@ -87,8 +87,20 @@ export async function lockStanding(trx: Executor, orgId: string, userId: string)
   await trx.selectFrom('users').select('id').where('id', '=', userId).forShare().execute();
 }
 
-/** The owners of an org, locked, before "is anyone else an owner?" is asked (the last-owner rule). */
-export async function lockOwners(trx: Executor, orgId: string): Promise<void> {
+/**
+ * Before a member's role changes or they leave: that member and the org's owners, locked, so "is
+ * anyone else an owner?" is answered under lock (the last-owner rule). One statement in id order,
+ * the member included even when not an owner: a transaction that later writes a row it did not
+ * lock here could deadlock with one that did.
+ */
+export async function lockOwnersAnd(trx: Executor, orgId: string, userId: string): Promise<void> {
   if (!isPostgres(trx)) return;
-  await trx.selectFrom('memberships').select('user_id').where('org_id', '=', orgId).where('role', '=', 'owner').forUpdate().execute();
+  await trx
+    .selectFrom('memberships')
+    .select('user_id')
+    .where('org_id', '=', orgId)
+    .where((eb) => eb.or([eb('role', '=', 'owner'), eb('user_id', '=', userId)]))
+    .orderBy('user_id')
+    .forUpdate()
+    .execute();
 }

@@ -19,6 +19,8 @@ const PUBLIC = new Set([
   'GET /healthz',
   'GET /readyz',
   'GET /.well-known/jwks.json',
+  // By address (KEYWARD_METRICS_ALLOW), like a scraper: test/http/health/metrics.test.ts.
+  'GET /metrics',
 ]);
 
 /**
