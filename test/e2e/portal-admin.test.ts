@@ -72,7 +72,9 @@ describe.skipIf(!browserAvailable())('portal: managing an org', () => {
     await page.getByRole('link', { name: 'All tokens' }).click();
     const row = page.getByRole('row', { name: /Support debugging/ });
     await row.getByText('Impersonation').waitFor();
-    // `root`: the name the server gives the site admin it creates from KEYWARD_ADMIN_EMAIL.
+    // `root`: the name the server gives the site admin it creates from KEYWARD_ADMIN_EMAIL. Names
+    // replace ids once the portal has looked the users up: wait for them, not the first paint.
+    await row.locator('td[data-label="Owner"]', { hasText: 'created by root' }).waitFor();
     expect(await row.locator('td[data-label="Owner"]').innerText()).toBe(`${BOB.name}\ncreated by root`);
 
     await page.getByLabel('Status').selectOption('revoked');

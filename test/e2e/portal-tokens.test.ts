@@ -233,6 +233,9 @@ describe.skipIf(!browserAvailable())('portal: first run and a token’s life', (
     await signIns.first().waitFor();
     // The first-run setup signed Ada in, then she signed out and in again.
     expect(await signIns.count()).toBe(2);
+    // Names replace the ids once the portal has looked the users up: wait for them, not the first paint.
+    await signIns.first().locator('td[data-label="Actor"]', { hasText: ADMIN.name }).waitFor();
+    await signIns.first().locator('td[data-label="Target"]', { hasText: ADMIN.name }).waitFor();
     expect(await signIns.first().locator('td[data-label="Actor"]').innerText()).toBe(ADMIN.name);
     expect(await signIns.first().locator('td[data-label="Target"]').innerText()).toBe(`${ADMIN.name}\nuser`);
     const failed = page.getByRole('row', { name: /session\.failed/ });
