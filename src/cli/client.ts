@@ -1,17 +1,25 @@
+import { loadLogin, normalizeUrl } from './login.js';
 import { CliError } from './output.js';
 
-/** A thin client for the management API, authenticated by a Keyward token (KEYWARD_TOKEN). */
+/** A thin client for the management API, authenticated by a Keyward token (KEYWARD_TOKEN, or `keyward login`'s). */
 export class ApiClient {
   constructor(
     private readonly baseUrl: string,
     private readonly token: string,
   ) {}
 
+  /**
+   * KEYWARD_TOKEN wins; otherwise the stored login, and only for the server it was stored for: a
+   * token is never sent to another URL than the one it was given for.
+   */
   static fromOptions(options: { url?: string }): ApiClient {
-    const url = options.url ?? process.env.KEYWARD_URL ?? 'http://127.0.0.1:8080';
+    const asked = options.url || process.env.KEYWARD_URL || undefined;
     const token = process.env.KEYWARD_TOKEN;
-    if (!token) throw new CliError('Set KEYWARD_TOKEN to a token with keyward:tokens:* scopes.', 2);
-    return new ApiClient(url.replace(/\/+$/, ''), token);
+    if (token) return new ApiClient(normalizeUrl(asked ?? 'http://127.0.0.1:8080'), token);
+    const login = loadLogin();
+    if (login && (asked === undefined || normalizeUrl(asked) === login.url)) return new ApiClient(login.url, login.token);
+    const other = login ? ` (the stored login is for ${login.url})` : '';
+    throw new CliError(`Run keyward login --url <server>, or set KEYWARD_TOKEN to a token with keyward:tokens:* scopes${other}.`, 2);
   }
 
   async request<T>(method: string, path: string, body?: unknown): Promise<T> {

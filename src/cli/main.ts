@@ -4,6 +4,7 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config.js';
 import { KeywardError } from '../core/errors.js';
 import { registerAdminCommands } from './commands/admin.js';
+import { registerLoginCommands } from './commands/login.js';
 import { registerServeCommand } from './commands/serve.js';
 import { registerTokenCommands } from './commands/tokens.js';
 import { registerVerifyCommand } from './commands/verify.js';
@@ -24,6 +25,7 @@ async function main(argv: string[]): Promise<number> {
     .configureOutput({ writeOut: (s) => process.stdout.write(s), writeErr: (s) => process.stderr.write(s) });
   registerServeCommand(program);
   registerAdminCommands(program);
+  registerLoginCommands(program);
   registerTokenCommands(program);
   registerVerifyCommand(program);
   try {

@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import type { Db } from '../store/db.js';
 import { invalidationVersion, Listener, publish } from '../store/notifications.js';
 import type { Logger } from './context.js';
-import type { Invalidation, InvalidationMessage, LocalInvalidation } from './invalidation.js';
+import type { InvalidationMessage } from './invalidation-message.js';
+import type { Invalidation, LocalInvalidation } from './invalidation.js';
 import type { TokenCache } from './token-cache.js';
 import type { VerifierCache } from './verifier-cache.js';
 

@@ -1,5 +1,6 @@
-import type { TokenCache } from './token-cache.js';
+import type { InvalidationMessage } from './invalidation-message.js';
 import type { InvalidationOrigin, Metrics } from './metrics.js';
+import type { TokenCache } from './token-cache.js';
 import type { VerifierCache } from './verifier-cache.js';
 
 /**
@@ -23,11 +24,6 @@ export interface Invalidation {
   close(): Promise<void>;
 }
 
-/** What one message tells a process to drop. */
-export type InvalidationMessage =
-  | { kind: 'token' | 'owner' | 'org' | 'verifier'; id: string }
-  | { kind: 'created'; digest: string }
-  | { kind: 'signing_keys' };
 
 /** Drops what a change touches from this process's caches. */
 export class LocalInvalidation implements Invalidation {

@@ -1,5 +1,5 @@
 import type { VerifyCode } from '../core/verify-codes.js';
-import type { InvalidationMessage } from './invalidation.js';
+import type { InvalidationMessage } from './invalidation-message.js';
 
 /** What the verify cache made of a lookup: a record, a known-unknown secret, or a miss to the store. */
 export type CacheLookup = 'hit' | 'unknown' | 'miss';

@@ -1,6 +1,6 @@
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import { VERIFY_CODES, type VerifyCode } from '../core/verify-codes.js';
-import type { InvalidationMessage } from './invalidation.js';
+import type { InvalidationMessage } from './invalidation-message.js';
 import type { CacheLookup, InvalidationOrigin, Metrics } from './metrics.js';
 
 /** The parts of a running process the gauges read at scrape time. */

@@ -1,14 +1,17 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI, startBuiltServer } from '../server-process.js';
 
+/** An empty config home, so no login stored on this machine reaches the tests. */
+const NO_LOGIN = mkdtempSync(join(tmpdir(), 'keyward-no-login-'));
+
 /** Runs the built `keyward` command as a user would, with its own environment and stdin. */
 function keyward(args: string[], options: { env?: Record<string, string>; input?: string } = {}) {
   const run = spawnSync(process.execPath, [CLI, ...args], {
-    env: { ...process.env, KEYWARD_LOG_LEVEL: 'warn', ...options.env },
+    env: { ...process.env, KEYWARD_LOG_LEVEL: 'warn', XDG_CONFIG_HOME: NO_LOGIN, ...options.env },
     input: options.input ?? '',
     encoding: 'utf8',
     timeout: 30_000,
@@ -136,6 +139,38 @@ describe('token commands against a running server', () => {
   afterAll(() => server?.stop());
 
   const as = () => ({ env: { KEYWARD_URL: server.url, KEYWARD_TOKEN: managementToken, KEYWARD_DATA_DIR: server.dataDir } });
+
+  it('keeps a login in a 0600 file, uses it only for its own server, and forgets it on logout', () => {
+    const config = mkdtempSync(join(tmpdir(), 'keyward-login-'));
+    const env = { XDG_CONFIG_HOME: config, KEYWARD_TOKEN: '', KEYWARD_URL: '' };
+    try {
+      const bad = keyward(['login', '--url', server.url], { env, input: 'kw_not_a_token_at_all\n' });
+      expect(bad.code).toBe(1);
+      expect(existsSync(join(config, 'keyward', 'login.json'))).toBe(false);
+
+      const login = keyward(['login', '--url', `${server.url}/`], { env, input: `${managementToken}\n` });
+      expect(login.code, login.stderr).toBe(0);
+      expect(login.stdout).toBe('');
+      expect(login.stderr).toContain('admin@example.com');
+      const file = join(config, 'keyward', 'login.json');
+      expect(statSync(file).mode & 0o777).toBe(0o600);
+      expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({ url: server.url, token: managementToken });
+
+      const listed = keyward(['token', 'list', '--org', orgId], { env });
+      expect(listed.code, listed.stderr).toBe(0);
+      expect(listed.stdout).toContain('cli');
+      // Never the stored token to another server.
+      const elsewhere = keyward(['token', 'list', '--org', orgId, '--url', 'http://127.0.0.1:9'], { env });
+      expect(elsewhere.code).toBe(2);
+      expect(elsewhere.stderr).toContain(`the stored login is for ${server.url}`);
+
+      expect(keyward(['logout'], { env }).code).toBe(0);
+      expect(existsSync(file)).toBe(false);
+      expect(keyward(['token', 'list', '--org', orgId], { env }).code).toBe(2);
+    } finally {
+      rmSync(config, { recursive: true, force: true });
+    }
+  });
 
   it('needs KEYWARD_TOKEN (usage error 2)', () => {
     const result = keyward(['token', 'list', '--org', orgId], { env: { KEYWARD_URL: server.url, KEYWARD_TOKEN: '' } });

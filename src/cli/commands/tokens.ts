@@ -6,13 +6,13 @@ import { ApiClient } from '../client.js';
 import { collect, expiryDate, wholeNumber } from '../options.js';
 import { out, table } from '../output.js';
 
-/** `keyward token …`: user tasks, through a running server's API with KEYWARD_TOKEN. */
+/** `keyward token …`: user tasks, through a running server's API with KEYWARD_TOKEN or the stored login. */
 export function registerTokenCommands(program: Command): void {
   const token = program
     .command('token')
-    .description('create, list, revoke and rotate tokens through a running server (KEYWARD_URL, KEYWARD_TOKEN)')
+    .description('create, list, revoke and rotate tokens through a running server (keyward login, or KEYWARD_URL and KEYWARD_TOKEN)')
     // The access token comes only from $KEYWARD_TOKEN: an argument would show in process lists.
-    .option('--url <url>', 'Keyward server URL (default $KEYWARD_URL or http://127.0.0.1:8080)');
+    .option('--url <url>', 'Keyward server URL (default $KEYWARD_URL, the stored login, or http://127.0.0.1:8080)');
   const client = () => ApiClient.fromOptions(token.opts<{ url?: string }>());
   const orgPath = (org: string) => `/api/v1/orgs/${encodeURIComponent(org)}/tokens`;
 
