@@ -188,7 +188,7 @@ if (pg) {
     const fx = a.fixture!;
     const { tokens } = await a.seed(revocations, revocations);
     const verifyOn = async (server: BenchServer, secret: string) => {
-      const response = await fetch(`${server.keywardUrl}/api/v1/verify`, { method: 'POST', headers: { ...{ authorization: `Bearer ${fx.verifier}` }, 'content-type': 'application/json' }, body: JSON.stringify({ token: secret }) });
+      const response = await fetch(`${server.keywardUrl}/api/v1/verify`, { method: 'POST', headers: { authorization: `Bearer ${fx.verifier}`, 'content-type': 'application/json' }, body: JSON.stringify({ token: secret }) });
       return ((await response.json()) as { code: string }).code;
     };
     const delays: number[] = [];

@@ -112,23 +112,8 @@ export async function seedTokens(ctx: ServiceContext, fixture: VerifyFixture, co
   for (let done = 0; done < count; done += batch) {
     const rows: Token[] = [];
     for (let i = done; i < Math.min(count, done + batch); i++) {
-      const secret = generateApiKey(ctx.config.tokenPrefix);
-      const token: Token = {
-        ...tokenSpec(fixture.orgId, owner.user_id, `seeded ${i}`, fixture.scopes, now),
-        id: newId('tok', now - count + i),
-        digest: digestSecret(ctx.pepper, secret),
-        hint: secretHint(secret),
-        createdAt: now - count + i,
-        lastUsedAt: null,
-        lastUsedIp: null,
-        revokedAt: null,
-        revokedReason: null,
-        disabledAt: null,
-        disabledReason: null,
-        replacedBy: null,
-        expiringNotifiedAt: null,
-        expiredNotifiedAt: null,
-      };
+      // One millisecond apart, oldest first, as if made one after another.
+      const { token, secret } = await prepareToken(ctx, tokenSpec(fixture.orgId, owner.user_id, `seeded ${i}`, fixture.scopes, now), now - count + i);
       rows.push(token);
       if (kept.length < keep) kept.push({ id: token.id, secret });
     }

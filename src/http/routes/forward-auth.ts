@@ -83,7 +83,7 @@ const forwardAuth: RoutePlugin = async (app, { ctx }) => {
     });
     app.route({ ...summarized(spec), exposeHeadRoute: false, method, url: PREFIX, handler });
   }
-  app.route({ method: [...METHODS], url: `${PREFIX}/*`, config: { auth: 'public', summarizeLog: true }, schema: { hide: true }, handler });
+  app.route({ ...summarized({ config: { auth: 'public' as const }, schema: { hide: true } }), method: [...METHODS], url: `${PREFIX}/*`, handler });
 };
 
 export default forwardAuth;
