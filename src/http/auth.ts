@@ -6,6 +6,7 @@ import { Forbidden, InvalidRequest, InvalidToken, Unauthenticated } from '../cor
 import type { Caller, RequestMeta } from '../services/access.js';
 import { authenticateSession, authenticateToken } from '../services/authentication.js';
 import type { ServiceContext } from '../services/context.js';
+import type { Verifier } from '../core/model.js';
 import { csrfMatches, type SignedIn } from '../services/sessions.js';
 import { authenticateVerifier } from '../services/verifiers.js';
 import type { RouteAuth } from './operation.js';
@@ -82,8 +83,17 @@ async function authenticateVerifierRequest(ctx: ServiceContext, request: Fastify
     case 'x-api-key':
       throw new InvalidToken('Present the verifier credential as Authorization: Bearer.');
     case 'bearer':
-      await authenticateVerifier(ctx, credential.token);
+      verifiers.set(request, await authenticateVerifier(ctx, credential.token));
   }
+}
+
+const verifiers = new WeakMap<FastifyRequest, Verifier>();
+
+/** The verifier a `verifier` route's request authenticated as. */
+export function verifierOf(request: FastifyRequest): Verifier {
+  const verifier = verifiers.get(request);
+  if (!verifier) throw new Error(`${request.method} ${request.routeOptions.url} reads the verifier but does not authenticate one.`);
+  return verifier;
 }
 
 const callers = new WeakMap<FastifyRequest, Caller>();

@@ -36,9 +36,21 @@ export class LocalInvalidation implements Invalidation {
     private readonly onSigningKeys: () => void = () => undefined,
   ) {}
 
+  private readonly observers: ((message: InvalidationMessage) => void)[] = [];
+
+  /** Also tells `observer` of every message, once the caches dropped what it names (the revocation feed). */
+  observe(observer: (message: InvalidationMessage) => void): void {
+    this.observers.push(observer);
+  }
+
   /** Drops what the message names: a change of this process's (`local`), or another's. */
   apply(message: InvalidationMessage, origin: InvalidationOrigin = 'local'): void {
     this.metrics.invalidation(message.kind, origin);
+    this.drop(message);
+    for (const observer of this.observers) observer(message);
+  }
+
+  private drop(message: InvalidationMessage): void {
     switch (message.kind) {
       case 'token':
         return this.tokens.drop((r) => r.token.id === message.id);

@@ -10,6 +10,8 @@ export type JwtClaims = {
   iat: number;
   exp?: number;
   act?: { sub: string };
+  /** Bound to an IP allowlist: a verifier cannot vouch for it from the signature alone. */
+  ip_restricted?: true;
 };
 
 /**

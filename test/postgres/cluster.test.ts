@@ -1,3 +1,4 @@
+import { createVerifier } from '@keyward/sdk';
 import { spawnSync } from 'node:child_process';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -152,5 +153,44 @@ describe('two processes on one PostgreSQL', () => {
     }
     await until(async () => (await invalidationState(b)) === 'live', 5000);
     expect(await verifyOn(b, secret)).toBe('REVOKED');
+  });
+});
+
+describe('the SDK in front of a cluster', () => {
+  const connect = async (server: Server) => {
+    const sdk = createVerifier({ url: server.url, verifierSecret: verifier, issuer: 'https://keyward.example.test' });
+    await until(async () => sdk.feedLive, 2000);
+    return sdk;
+  };
+
+  it('drops a token revoked through another process within a second', async () => {
+    const sdk = await connect(b);
+    try {
+      for (const kind of ['api_key', 'jwt'] as const) {
+        const { id, secret } = await newToken(kind);
+        expect((await sdk.verify(secret)).code).toBe('VALID');
+        expect((await call(a, 'POST', `/api/v1/orgs/${orgId}/tokens/${id}/revoke`)).status).toBe(200);
+        expect(await until(async () => (await sdk.verify(secret)).code === 'REVOKED', 1000)).toBeLessThan(1000);
+      }
+    } finally {
+      sdk.close();
+    }
+  });
+
+  it('trusts no cache while its Keyward process may be missing the cluster\'s changes', async () => {
+    const sdk = await connect(b);
+    try {
+      const { rows } = await adminSql('select pid from pg_stat_activity where application_name = $1', [`keyward-listener-${b.pid}`]);
+      const backend = Number(rows[0]?.pid);
+      process.kill(backend, 'SIGSTOP');
+      try {
+        await until(async () => !sdk.feedLive, 2000);
+      } finally {
+        process.kill(backend, 'SIGCONT');
+      }
+      await until(async () => sdk.feedLive, 10_000);
+    } finally {
+      sdk.close();
+    }
   });
 });

@@ -31,6 +31,7 @@ export async function prepareToken(ctx: ServiceContext, spec: TokenSpec, nowMs: 
           ...(spec.expiresAt !== null ? { exp: Math.floor(spec.expiresAt / 1000) } : {}),
           // RFC 8693: the admin who acts on the member's behalf.
           ...(spec.impersonation ? { act: { sub: spec.createdBy } } : {}),
+          ...(spec.ipAllowlist.length > 0 ? { ip_restricted: true as const } : {}),
         })
       : generateApiKey(ctx.config.tokenPrefix);
   const token: Token = {

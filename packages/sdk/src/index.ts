@@ -1,0 +1,4 @@
+export { createVerifier, VerifierUnavailable, type Verifier, type VerifierOptions, type VerifyOptions } from './verifier.js';
+export { readCredential, type Credential, type TokenFacts } from './middleware.js';
+export type { FeedHeartbeat, FeedOrg, FeedOwner, FeedReady, FeedToken, Problem, VerifiedToken, VerifyAnswer, VerifyCode } from './wire.js';
+export { VERIFY_CODES } from './wire.js';
