@@ -5,6 +5,7 @@ import { ConfigError } from '../config.js';
 import { KeywardError } from '../core/errors.js';
 import { registerAdminCommands } from './commands/admin.js';
 import { registerLoginCommands } from './commands/login.js';
+import { registerScanCommand } from './commands/scan.js';
 import { registerServeCommand } from './commands/serve.js';
 import { registerTokenCommands } from './commands/tokens.js';
 import { registerVerifyCommand } from './commands/verify.js';
@@ -28,6 +29,7 @@ async function main(argv: string[]): Promise<number> {
   registerLoginCommands(program);
   registerTokenCommands(program);
   registerVerifyCommand(program);
+  registerScanCommand(program);
   try {
     await program.parseAsync(argv);
     return 0;

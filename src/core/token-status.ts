@@ -10,8 +10,11 @@ export type TokenStatus = (typeof TOKEN_STATUSES)[number];
 export const DISABLED_REASONS = ['manual', 'administrative', 'owner_deactivated'] as const;
 export type DisabledReason = (typeof DISABLED_REASONS)[number];
 
-/** Why a token was revoked: by hand, replaced by its successor, or with its chain on reuse. */
-export const REVOKED_REASONS = ['manual', 'rotated', 'reuse_detected'] as const;
+/**
+ * Why a token was revoked: by hand, replaced by its successor, with its chain on reuse, or because
+ * someone reported it leaked (`POST /api/v1/leaks`).
+ */
+export const REVOKED_REASONS = ['manual', 'rotated', 'reuse_detected', 'leaked'] as const;
 export type RevokedReason = (typeof REVOKED_REASONS)[number];
 
 export type StatusFields = {

@@ -21,6 +21,8 @@ const PUBLIC = new Set([
   'GET /.well-known/jwks.json',
   // By address (KEYWARD_METRICS_ALLOW), like a scraper: test/http/health/metrics.test.ts.
   'GET /metrics',
+  // Anyone may report a leaked token (GitHub's secret scanning): test/http/leaks.test.ts.
+  'POST /api/v1/leaks',
 ]);
 
 /**

@@ -58,8 +58,11 @@ function isRotatedAway(token: Token, nowMs: number): boolean {
   return token.replacedBy !== null && token.revokedReason === 'rotated' && token.revokedAt !== null && token.revokedAt <= nowMs;
 }
 
-/** parse → digest → lookup, as the verify path does, but without refusing revoked tokens. */
-async function findPresentedToken(ctx: ServiceContext, secret: string): Promise<Token | undefined> {
+/**
+ * parse → digest → lookup, as the verify path does, but without refusing revoked tokens: the
+ * stored token a secret is, whatever its state (reuse detection, leak reports).
+ */
+export async function findPresentedToken(ctx: ServiceContext, secret: string): Promise<Token | undefined> {
   const wellFormed = looksLikeJwt(secret) ? (await ctx.jwtKeys.verify(secret)) !== null : parseApiKey(secret, ctx.config.tokenPrefix) !== null;
   if (!wellFormed) return undefined;
   const digest = digestSecret(ctx.pepper, secret);
