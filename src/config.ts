@@ -45,6 +45,11 @@ export type Config = {
    * a list of addresses/CIDRs. Client IPs drive allowlists, last-used IPs and the audit log.
    */
   trustProxy: boolean | number | string[];
+  /**
+   * Whether webhooks may point to private, loopback, link-local and unique-local addresses: for
+   * deployments whose receivers live on their own network. Off by default (no SSRF by webhook).
+   */
+  webhookAllowPrivate: boolean;
 };
 
 type Env = Record<string, string | undefined>;
@@ -71,6 +76,7 @@ const KEYS = {
   routesFile: 'KEYWARD_ROUTES_FILE',
   forwardAuthTrusted: 'KEYWARD_FORWARD_AUTH_TRUSTED',
   metricsAllow: 'KEYWARD_METRICS_ALLOW',
+  webhookAllowPrivate: 'KEYWARD_WEBHOOK_ALLOW_PRIVATE',
 } as const;
 
 export class ConfigError extends Error {}
@@ -152,7 +158,15 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel: pick('logLevel') ?? 'info',
     secureCookies: publicUrl.startsWith('https://'),
     trustProxy: trustProxy(pick('trustProxy')),
+    webhookAllowPrivate: flag(pick('webhookAllowPrivate'), KEYS.webhookAllowPrivate),
   };
+}
+
+/** `true` or `false`; unset is false, anything else is refused rather than guessed at. */
+function flag(value: string | undefined, name: string): boolean {
+  if (value === undefined || value === 'false') return false;
+  if (value === 'true') return true;
+  throw new ConfigError(`${name} must be true or false`);
 }
 
 /** A comma-separated list of addresses and CIDRs; loopback when unset. */

@@ -9,10 +9,13 @@ import { ClusterInvalidation } from './services/cluster-invalidation.js';
 import { LocalInvalidation, type Invalidation } from './services/invalidation.js';
 import { loadSigningKeys, reloadSigningKeys } from './services/signing-keys.js';
 import { RejectionThrottle } from './services/rejection-throttle.js';
+import { RevocationFeed } from './services/revocation-feed.js';
 import { TokenCache } from './services/token-cache.js';
+import { LeakReportQueue } from './services/tokens/leak-queue.js';
 import { PrometheusMetrics } from './services/prometheus.js';
 import { UsageRecorder } from './services/usage.js';
 import { VerifierCache } from './services/verifier-cache.js';
+import { WebhookDispatcher } from './services/webhooks/dispatcher.js';
 import { migrate, openDatabase, storeLocation, type Db } from './store/db.js';
 import { loadOrCreatePepper } from './store/key-files.js';
 import { channelName } from './store/notifications.js';
@@ -57,12 +60,15 @@ export async function createContext(config: Config, options: { clock?: Clock; lo
     tokens,
     verifiers,
     invalidate: local,
+    feed: new RevocationFeed(db, (error) => ctx.log.error({ err: error }, 'could not tell the revocation feed')),
     usage: new UsageRecorder(db),
     rejections: new RejectionThrottle(),
     log: options.log ?? silentLogger,
     limits: defaultLimits(),
     metrics,
+    leakReports: new LeakReportQueue(),
   };
+  local.observe((message) => ctx.feed.observe(message));
   if (location.engine === 'postgres') ctx.invalidate = await clusterInvalidation(ctx, db, location.url, local);
   return ctx;
 }
@@ -74,6 +80,8 @@ async function clusterInvalidation(ctx: ServiceContext, db: Db, url: string, loc
 }
 
 export async function closeContext(ctx: ServiceContext): Promise<void> {
+  // Reports already answered are worked through while the store and the caches are still there.
+  await ctx.leakReports.idle();
   await ctx.invalidate.close();
   await ctx.usage.stop();
   await ctx.db.destroy();
@@ -91,6 +99,9 @@ export async function startServer(config: Config, appOptions: AppOptions = {}): 
   // Keys rotated by the CLI (or, missed, by another process) are picked up within a minute.
   const keyReload = setInterval(() => reloadSigningKeys(ctx).catch((error: unknown) => app.log.error({ err: error }, 'could not reload the signing keys')), 60_000);
   keyReload.unref();
+  // Webhooks are delivered from the outbox by every process; claims keep them from sending twice.
+  const webhooks = new WebhookDispatcher(ctx);
+  webhooks.start((error) => app.log.error({ err: error }, 'webhook dispatch failed'));
   const outcome = await bootstrap(ctx);
   const url = await app.listen({ port: config.port, host: config.host });
   return {
@@ -101,6 +112,8 @@ export async function startServer(config: Config, appOptions: AppOptions = {}): 
     async close() {
       stopSweeps();
       clearInterval(keyReload);
+      // Before the database closes: deliveries under way are recorded as due again.
+      await webhooks.stop();
       await app.close();
       await closeContext(ctx);
     },

@@ -15,11 +15,15 @@ export * from './verify.js';
 export * from './me.js';
 export * from './health.js';
 export * from './oauth.js';
+export * from './leaks.js';
+export * from './revocations.js';
+export * from './webhooks.js';
 
 import { AuditEventSchema } from './audit.js';
 import { ProblemSchema } from './problem.js';
 import { TokenSchema } from './tokens.js';
 import { UserSchema } from './users.js';
+import { WebhookSchema } from './webhooks.js';
 
 /** The schemas others refer to by `$id`: registered once, named components in the OpenAPI document. */
-export const SHARED_SCHEMAS = [ProblemSchema, TokenSchema, UserSchema, AuditEventSchema];
+export const SHARED_SCHEMAS = [ProblemSchema, TokenSchema, UserSchema, AuditEventSchema, WebhookSchema];

@@ -28,6 +28,7 @@ export const ERROR_STATUS = {
   user_deactivated: 422,
   role_not_allowed: 422,
   impersonation_not_allowed: 422,
+  url_not_allowed: 422,
   rate_limited: 429,
   internal_error: 500,
 } as const;

@@ -1,6 +1,6 @@
 import { encodeBase62, randomBase62 } from './base62.js';
 
-export type IdPrefix = 'org' | 'usr' | 'svc' | 'tok' | 'rol' | 'evt' | 'vrf' | 'ses' | 'key';
+export type IdPrefix = 'org' | 'usr' | 'svc' | 'tok' | 'rol' | 'evt' | 'vrf' | 'ses' | 'key' | 'whk' | 'dlv';
 
 /**
  * Prefixed ids whose first 9 characters encode the creation time in milliseconds, so ids sort by

@@ -16,6 +16,7 @@ export const TAGS = {
   'service accounts': 'Non-human members that own tokens for automations.',
   tokens: 'Creating, listing, rotating, disabling and revoking tokens.',
   audit: 'The audit logs and their exports.',
+  webhooks: 'Signed webhooks (Standard Webhooks) for token events, and their delivery log.',
   users: 'People of the deployment (site admins).',
   verify: 'Verifying tokens for resource servers, verifier credentials and the JWKS.',
   gateway: 'Forward auth for API gateways: nginx, Caddy, Traefik, Envoy.',

@@ -2,7 +2,9 @@ import { newId } from '../core/ids.js';
 import type { ActorType } from '../core/model.js';
 import type { Executor } from '../store/db.js';
 import { insertAuditEvent } from '../store/audit.js';
+import { isWebhookEvent } from '../core/webhooks.js';
 import type { Caller, RequestMeta } from './access.js';
+import { enqueueWebhookEvent } from './webhooks/outbox.js';
 
 /** Who an audit event is attributed to. */
 export type AuditActor = {
@@ -35,7 +37,11 @@ export type AuditEntry = {
   details?: Record<string, unknown>;
 };
 
-/** Writes one audit event; call it with the transaction that makes the change. */
+/**
+ * Writes one audit event; call it with the transaction that makes the change. A token event an
+ * org's webhooks report (DESIGN §1) is put in their outbox here too, in the same transaction: the
+ * one place every such change passes, so no use case can change a token without its webhook.
+ */
 export async function recordAudit(db: Executor, actor: AuditActor, entry: AuditEntry, nowMs: number): Promise<string> {
   const id = newId('evt', nowMs);
   await insertAuditEvent(db, {
@@ -50,5 +56,8 @@ export async function recordAudit(db: Executor, actor: AuditActor, entry: AuditE
     createdAt: nowMs,
     details: entry.details ?? {},
   });
+  if (entry.orgId !== null && entry.target?.type === 'token' && isWebhookEvent(entry.action)) {
+    await enqueueWebhookEvent(db, { id, orgId: entry.orgId, type: entry.action, tokenId: entry.target.id, actor, createdAt: nowMs });
+  }
   return id;
 }

@@ -5,6 +5,8 @@ import type { Invalidation } from './invalidation.js';
 import type { JwtKeys } from './jwt-keys.js';
 import type { Metrics } from './metrics.js';
 import type { RejectionThrottle } from './rejection-throttle.js';
+import type { LeakReportQueue } from './tokens/leak-queue.js';
+import type { RevocationFeed } from './revocation-feed.js';
 import type { TokenCache } from './token-cache.js';
 import type { UsageRecorder } from './usage.js';
 import type { VerifierCache } from './verifier-cache.js';
@@ -28,6 +30,8 @@ export type Limits = {
   signInFailuresByEmail: RateLimiter;
   /** First-run setup attempts per client address. */
   setupByIp: RateLimiter;
+  /** Leak reports (POST /api/v1/leaks) per client address. */
+  leakReportsByIp: RateLimiter;
 };
 
 export function defaultLimits(): Limits {
@@ -35,6 +39,7 @@ export function defaultLimits(): Limits {
     signInByIp: new RateLimiter(100, 5 * 60_000),
     signInFailuresByEmail: new RateLimiter(10, 15 * 60_000),
     setupByIp: new RateLimiter(10, 5 * 60_000),
+    leakReportsByIp: new RateLimiter(60, 60_000),
   };
 }
 
@@ -54,9 +59,13 @@ export type ServiceContext = {
   verifiers: VerifierCache;
   /** Every change that can make a token or verifier stop working goes through here, once. */
   invalidate: Invalidation;
+  /** Resource servers listening for what their caches must drop. */
+  feed: RevocationFeed;
   usage: UsageRecorder;
   rejections: RejectionThrottle;
   log: Logger;
   limits: Limits;
   metrics: Metrics;
+  /** Leak reports answered and still to be worked through. */
+  leakReports: LeakReportQueue;
 };

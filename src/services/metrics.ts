@@ -15,6 +15,10 @@ export interface Metrics {
   verified(code: VerifyCode): void;
   cacheLookup(result: CacheLookup): void;
   invalidation(kind: InvalidationMessage['kind'], origin: InvalidationOrigin): void;
+  /** Webhook jobs waiting to be delivered, as the dispatcher last counted them. */
+  outboxDepth(pending: number): void;
+  /** A webhook delivery attempt that got no 2xx (it is retried unless it was the last). */
+  webhookDeliveryFailed(): void;
   /** The exposition text and its content type. */
   render(): Promise<{ contentType: string; body: string }>;
 }

@@ -21,6 +21,8 @@ export class PrometheusMetrics implements Metrics {
   private readonly verifiedBy: Map<VerifyCode, Counted>;
   private readonly lookups: Record<CacheLookup, Counted>;
   private readonly invalidations: Counter<'kind' | 'origin'>;
+  private readonly outbox: Gauge;
+  private readonly deliveryFailures: Counter;
 
   constructor(observed: Observed, options: { processMetrics: boolean }) {
     const verifications = new Counter({ name: 'keyward_verifications_total', help: 'Token verifications by answer code (verify, forward auth, introspection, API authentication).', labelNames: ['code'], registers: [this.registry] });
@@ -55,6 +57,8 @@ export class PrometheusMetrics implements Metrics {
         this.set(observed.pendingUsage());
       },
     });
+    this.outbox = new Gauge({ name: 'keyward_webhook_outbox_depth', help: 'Webhook deliveries waiting in the outbox (pending, including retries not yet due).', registers: [this.registry] });
+    this.deliveryFailures = new Counter({ name: 'keyward_webhook_delivery_failures_total', help: 'Webhook delivery attempts that got no 2xx answer: an error status, a timeout, a refused connection.', registers: [this.registry] });
     // The process's own (memory, event loop, handles) only where it serves: they keep timers running.
     if (options.processMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'keyward_' });
   }
@@ -69,6 +73,14 @@ export class PrometheusMetrics implements Metrics {
 
   invalidation(kind: InvalidationMessage['kind'], origin: InvalidationOrigin): void {
     this.invalidations.labels(kind, origin).inc();
+  }
+
+  outboxDepth(pending: number): void {
+    this.outbox.set(pending);
+  }
+
+  webhookDeliveryFailed(): void {
+    this.deliveryFailures.inc();
   }
 
   async render(): Promise<{ contentType: string; body: string }> {

@@ -16,6 +16,7 @@ import pg from 'pg';
 import * as initial from './migrations/001-initial.js';
 import * as clusterKeys from './migrations/002-cluster.js';
 import * as ownerListIndex from './migrations/003-owner-list-index.js';
+import * as webhooks from './migrations/004-webhooks.js';
 import { isPostgres } from './engine.js';
 import type { Database } from './schema.js';
 
@@ -35,6 +36,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '001-initial': initial,
   '002-cluster': clusterKeys,
   '003-owner-list-index': ownerListIndex,
+  '004-webhooks': webhooks,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

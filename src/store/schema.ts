@@ -2,6 +2,7 @@ import type { Selectable } from 'kysely';
 import type { ActorType, UserStatus, UserType } from '../core/model.js';
 import type { TokenKind } from '../core/policy.js';
 import type { DisabledReason, RevokedReason } from '../core/token-status.js';
+import type { DeliveryStatus, WebhookEvent } from '../core/webhooks.js';
 
 /**
  * The Kysely database interface. Times are epoch milliseconds (integers on SQLite, bigint on
@@ -19,6 +20,9 @@ export interface Database {
   settings: SettingsTable;
   signing_keys: SigningKeysTable;
   invalidations: InvalidationsTable;
+  webhooks: WebhooksTable;
+  webhook_jobs: WebhookJobsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
 }
 
 export interface UsersTable {
@@ -147,6 +151,47 @@ export interface InvalidationsTable {
   version: number;
 }
 
+export interface WebhooksTable {
+  id: string;
+  org_id: string;
+  url: string;
+  /** A JSON array of event names, or null for every event. */
+  events: string | null;
+  description: string | null;
+  /** The whsec_ signing secret, sealed with a key derived from the pepper (AES-256-GCM). */
+  sealed_secret: string;
+  created_by: string | null;
+  created_at: number;
+}
+
+/** The outbox: one row per event and endpoint, written with the audit event. */
+export interface WebhookJobsTable {
+  webhook_id: string;
+  event_id: string;
+  org_id: string;
+  type: WebhookEvent;
+  payload: string;
+  status: DeliveryStatus;
+  attempts: number;
+  /** When it is due; while claimed, the end of the claiming process's lease. */
+  next_attempt_at: number;
+  created_at: number;
+}
+
+export interface WebhookDeliveriesTable {
+  id: string;
+  webhook_id: string;
+  event_id: string;
+  type: WebhookEvent;
+  attempt: number;
+  status: DeliveryStatus;
+  response_status: number | null;
+  error: string | null;
+  created_at: number;
+  finished_at: number | null;
+  next_attempt_at: number | null;
+}
+
 export type UserRow = Selectable<UsersTable>;
 export type OrgRow = Selectable<OrgsTable>;
 export type RoleRow = Selectable<RolesTable>;
@@ -156,3 +201,6 @@ export type SessionRow = Selectable<SessionsTable>;
 export type AuditEventRow = Selectable<AuditEventsTable>;
 export type VerifierRow = Selectable<VerifiersTable>;
 export type SigningKeyRow = Selectable<SigningKeysTable>;
+export type WebhookRow = Selectable<WebhooksTable>;
+export type WebhookJobRow = Selectable<WebhookJobsTable>;
+export type WebhookDeliveryRow = Selectable<WebhookDeliveriesTable>;

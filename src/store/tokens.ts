@@ -4,6 +4,7 @@ import type { TokenKind } from '../core/policy.js';
 import type { TokenStatus } from '../core/token-status.js';
 import type { TokenStateChange } from '../core/token-transitions.js';
 import { BOOLEAN, json, rowMapper } from './row-mapper.js';
+import { isPostgres } from './engine.js';
 import type { Executor } from './db.js';
 import type { Database, TokenRow } from './schema.js';
 
@@ -36,6 +37,16 @@ export async function findTokenById(db: Executor, orgId: string, id: string): Pr
 /** The verify path's lookup: one probe of the unique digest index. */
 export async function findTokenByDigest(db: Executor, digest: string): Promise<Token | undefined> {
   const row = await db.selectFrom('tokens').selectAll().where('digest', '=', digest).executeTakeFirst();
+  return row && tokens.fromRow(row);
+}
+
+/**
+ * A token read for a change that must be decided once (a leak report reaching two processes at
+ * once): locked until the transaction ends on PostgreSQL; SQLite runs one transaction at a time.
+ */
+export async function findTokenForUpdate(trx: Executor, id: string): Promise<Token | undefined> {
+  const query = trx.selectFrom('tokens').selectAll().where('id', '=', id);
+  const row = await (isPostgres(trx) ? query.forUpdate() : query).executeTakeFirst();
   return row && tokens.fromRow(row);
 }
 
@@ -215,4 +226,24 @@ export async function claimNotification(
 ): Promise<boolean> {
   const result = await db.updateTable('tokens').set({ [column]: nowMs }).where('id', '=', id).where(column, 'is', null).executeTakeFirst();
   return Number(result.numUpdatedRows) === 1;
+}
+
+/** What the revocation feed tells of a token: its org and stored digest, whatever its org. */
+export async function tokenFeedFacts(db: Executor, id: string): Promise<{ orgId: string; digest: string } | undefined> {
+  const row = await db.selectFrom('tokens').select(['org_id', 'digest']).where('id', '=', id).executeTakeFirst();
+  return row && { orgId: row.org_id, digest: row.digest };
+}
+
+/** Unexpired JWTs that no longer work as signed (revoked, rotated away or disabled), newest first. */
+export async function inactiveJwtIds(db: Executor, nowMs: number, limit: number): Promise<string[]> {
+  const rows = await db
+    .selectFrom('tokens')
+    .select('id')
+    .where('kind', '=', 'jwt')
+    .where((eb) => eb.or([eb('revoked_at', 'is not', null), eb('disabled_at', 'is not', null)]))
+    .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', nowMs)]))
+    .orderBy('id', 'desc')
+    .limit(limit)
+    .execute();
+  return rows.map((r) => r.id);
 }

@@ -12,6 +12,7 @@ import { RolesPage } from './pages/roles.js';
 import { SetupPage } from './pages/setup.js';
 import { SignInPage } from './pages/sign-in.js';
 import { SiteAdminPage } from './pages/site-admin.js';
+import { WebhooksPage } from './pages/webhooks.js';
 import { Link, match, navigate, useLocation } from './router.js';
 import { OrgContext, SessionContext, switcherOrgs, useSession, type Session } from './session.js';
 import type { Me, Org, Permission } from './types.js';
@@ -101,6 +102,7 @@ const ORG_PAGES: Record<string, () => ReactNode> = {
   roles: () => <RolesPage />,
   audit: () => <AuditLogPage />,
   settings: () => <OrgSettingsPage />,
+  webhooks: () => <WebhooksPage />,
 };
 
 function Routes({ path }: { path: string }) {

@@ -18,8 +18,12 @@ export type {
   TokenWithSecret,
   UserView as User,
   VerifierView as Verifier,
+  WebhookDeliveryView as WebhookDelivery,
+  WebhookView as Webhook,
+  WebhookWithSecret,
 } from '../../src/contract/index.js';
 export type { Permission } from '../../src/core/permissions.js';
 export type { TokenKind } from '../../src/core/policy.js';
 export type { TokenStatus } from '../../src/core/token-status.js';
 export { PERMISSIONS } from '../../src/core/permissions.js';
+export { WEBHOOK_EVENTS, type WebhookEvent } from '../../src/core/webhooks.js';

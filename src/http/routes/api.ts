@@ -1,10 +1,12 @@
 import { authenticateRoutes } from '../auth.js';
 import type { RoutePlugin } from '../route-plugin.js';
 import auditEvents from './audit-events.js';
+import leaks from './leaks.js';
 import me from './me.js';
 import memberTokens from './member-tokens.js';
 import members from './members.js';
 import orgs from './orgs.js';
+import revocations from './revocations.js';
 import roles from './roles.js';
 import scopes from './scopes.js';
 import selfTokens from './self-tokens.js';
@@ -15,11 +17,12 @@ import tokens from './tokens.js';
 import users from './users.js';
 import verifiers from './verifiers.js';
 import verify from './verify.js';
+import webhooks from './webhooks.js';
 
 /** The management API under `/api/v1`, one module per resource; every route authenticates unless it says otherwise. */
 const api: RoutePlugin = async (app, options) => {
   authenticateRoutes(app, options.ctx);
-  for (const resource of [session, setup, me, orgs, scopes, members, roles, serviceAccounts, users, tokens, memberTokens, selfTokens, auditEvents, verifiers, verify]) {
+  for (const resource of [session, setup, me, orgs, scopes, members, roles, serviceAccounts, users, tokens, memberTokens, selfTokens, auditEvents, verifiers, verify, revocations, leaks, webhooks]) {
     await app.register(resource, { ctx: options.ctx });
   }
 };

@@ -10,6 +10,7 @@ export const ORG_SECTIONS: { path: string; label: string; needs: Permission[] | 
   { path: 'members', label: 'Members', needs: ['members.manage', 'tokens.manage', 'tokens.impersonate'] },
   { path: 'roles', label: 'Roles', needs: ['roles.manage', 'members.manage'] },
   { path: 'audit', label: 'Audit log', needs: ['audit.read'] },
+  { path: 'webhooks', label: 'Webhooks', needs: ['org.manage'] },
   { path: 'settings', label: 'Settings', needs: ['org.manage'] },
 ];
 
