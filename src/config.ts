@@ -41,10 +41,11 @@ export type Config = {
   /** Cookies get `Secure` when the public URL is https. */
   secureCookies: boolean;
   /**
-   * Which proxies' X-Forwarded-For to believe (Fastify's trustProxy): false, true, a hop count or
-   * a list of addresses/CIDRs. Client IPs drive allowlists, last-used IPs and the audit log.
+   * Which proxies' X-Forwarded-For to believe (Fastify's trustProxy): false, a hop count or a list
+   * of the proxies' addresses/CIDRs; never `true`, which would believe whatever a client sends.
+   * Client IPs drive allowlists, per-address limits, last-used IPs and the audit log.
    */
-  trustProxy: boolean | number | string[];
+  trustProxy: false | number | string[];
   /**
    * Whether webhooks may point to private, loopback, link-local and unique-local addresses: for
    * deployments whose receivers live on their own network. Off by default (no SSRF by webhook).
@@ -196,12 +197,30 @@ function databaseUrlOf(value: string | undefined): string | null {
   return value;
 }
 
+/**
+ * `false`, a hop count (how many proxies stand in front: the client is that many entries from the
+ * end of X-Forwarded-For) or the proxies' addresses/CIDRs. `true` is refused: it believes the
+ * first X-Forwarded-For entry, which the client writes itself, so a spoofed header would pass IP
+ * allowlists and buy fresh per-address allowances.
+ */
 function trustProxy(value: string | undefined): Config['trustProxy'] {
-  if (value === undefined || value === 'false') return false;
-  if (value === 'true') return true;
-  if (/^\d+$/.test(value)) return Number(value);
-  const list = value.split(',').map((entry) => entry.trim()).filter(Boolean);
-  if (list.length === 0) throw new ConfigError(`${KEYS.trustProxy} must be true, false, a hop count or a list of CIDRs`);
+  const expected = 'false, a hop count (1 for one proxy) or the proxies\' addresses/CIDRs, comma-separated';
+  if (value === undefined || value === 'false' || value === '0') return false;
+  if (value.trim().toLowerCase() === 'true') {
+    throw new ConfigError(`${KEYS.trustProxy}=true would believe any client's X-Forwarded-For; give ${expected}`);
+  }
+  if (/^\d+$/.test(value)) {
+    const hops = Number(value);
+    if (!Number.isSafeInteger(hops) || hops > 32) throw new ConfigError(`${KEYS.trustProxy} must be ${expected}`);
+    return hops;
+  }
+  let list: string[];
+  try {
+    list = parseAllowlist(value.split(',').filter((entry) => entry.trim() !== ''));
+  } catch (error) {
+    throw new ConfigError(`${KEYS.trustProxy} must be ${expected}: ${(error as Error).message.replace('ip_allowlist entry', 'entry')}`);
+  }
+  if (list.length === 0) throw new ConfigError(`${KEYS.trustProxy} must be ${expected}`);
   return list;
 }
 

@@ -61,3 +61,16 @@ export async function startBuiltServer(env: Record<string, string> = {}) {
     },
   };
 }
+
+/** A signed-in session over HTTP: the headers its writes send, and the user it is. */
+export type HttpSession = { headers: { cookie: string; 'x-csrf-token': string; 'content-type': string }; userId: string };
+
+/** Signs in as a browser would, whichever cookie names the server uses (`__Host-` behind https). */
+export async function signInOverHttp(url: string, credentials: { email: string; password: string }): Promise<HttpSession> {
+  const response = await fetch(`${url}/api/v1/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(credentials) });
+  if (response.status !== 200) throw new Error(`signing in answered ${response.status}: ${await response.text()}`);
+  const cookies = response.headers.getSetCookie().map((c) => c.split(';')[0]!);
+  const csrf = cookies.find((c) => /^(__Host-)?kw_csrf=/.test(c))?.split('=')[1];
+  if (!csrf) throw new Error('signing in set no CSRF cookie');
+  return { headers: { cookie: cookies.join('; '), 'x-csrf-token': csrf, 'content-type': 'application/json' }, userId: ((await response.json()) as { id: string }).id };
+}

@@ -12,6 +12,10 @@ export const MyOrgSchema = Type.Object({
   permissions: Type.Array(PermissionSchema),
 });
 
+/**
+ * A token without any `keyward:*` scope is answered with its own facts only: `user` then carries
+ * just the owner's id and type (email null, name empty) and `orgs` is empty.
+ */
 export const MeSchema = Type.Object({
   user: Ref(UserSchema),
   token: Type.Union([Ref(TokenSchema), Type.Null()], { description: 'The token this request presented, if any.' }),

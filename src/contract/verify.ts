@@ -5,6 +5,9 @@ import { TOKEN_KINDS } from '../core/policy.js';
 import { VERIFY_CODES } from '../core/verify-codes.js';
 import { Id, NullableTimestamp, StringEnum, Timestamp } from './kit.js';
 
+/** Where a client may present a token (DESIGN §3). */
+export const PRESENTATION_HEADERS = ['authorization', 'x-api-key'] as const;
+
 export const VerifyBody = Type.Object(
   {
     token: Type.String({ maxLength: 8192, description: 'The token the client presented.' }),
@@ -18,6 +21,11 @@ export const VerifyBody = Type.Object(
       Type.String({
         maxLength: 64,
         description: "The client's address as the resource server saw it. A token with an IP allowlist fails without it.",
+      }),
+    ),
+    header: Type.Optional(
+      StringEnum(PRESENTATION_HEADERS, {
+        description: "The header the client sent the token in. `x-api-key` is refused (DISABLED) for orgs whose policy does not accept it.",
       }),
     ),
   },

@@ -66,3 +66,24 @@ export function readBasicCredential(rawHeaders: readonly string[]): BasicCredent
     return null;
   }
 }
+
+/** RFC 6750 §2.2/§2.3: the parameter a token would travel in outside the headers. */
+export const ACCESS_TOKEN_PARAMETER = 'access_token';
+
+/**
+ * Whether a request target's query string carries one of `names` (by default `access_token`),
+ * however its name is percent-encoded. Keyward never accepts a token there (it ends up in logs
+ * and browser history, DESIGN §3); the caller decides what its presence means. Costs one
+ * `indexOf` when there is no query string, as on the verify path.
+ */
+export function queryCarriesToken(target: string, names: readonly string[] = [ACCESS_TOKEN_PARAMETER]): boolean {
+  const start = target.indexOf('?');
+  if (start === -1) return false;
+  const params = new URLSearchParams(target.slice(start + 1));
+  return names.some((name) => params.has(name));
+}
+
+/** Whether a parsed body (JSON or form) carries `access_token` at its top level. */
+export function bodyCarriesToken(body: unknown): boolean {
+  return typeof body === 'object' && body !== null && !Array.isArray(body) && Object.hasOwn(body, ACCESS_TOKEN_PARAMETER);
+}

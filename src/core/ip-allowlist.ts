@@ -20,6 +20,40 @@ function normalizeEntry(entry: string): string {
   return bits === undefined ? address : `${address}/${prefix}`;
 }
 
+type Range = { address: string; bits: number; type: 'ipv4' | 'ipv6' };
+
+/** A normalized entry (as `parseAllowlist` answers) as an address range. */
+function rangeOf(entry: string): Range {
+  const [address = '', bits] = entry.split('/');
+  const type = isIP(address) === 6 ? 'ipv6' : 'ipv4';
+  return { address, bits: bits === undefined ? (type === 'ipv6' ? 128 : 32) : Number(bits), type };
+}
+
+/**
+ * Whether every address of `entry` lies in `bound` (both normalized entries). A range at least
+ * as narrow as the bound sits in one block of the bound's size, so testing one of its addresses
+ * decides it. IPv4 and IPv6 never contain each other.
+ */
+function rangeWithin(entry: string, bound: string): boolean {
+  const inner = rangeOf(entry);
+  const outer = rangeOf(bound);
+  if (inner.type !== outer.type || inner.bits < outer.bits) return false;
+  const list = new BlockList();
+  list.addSubnet(outer.address, outer.bits, outer.type);
+  return list.check(inner.address, inner.type);
+}
+
+/**
+ * The first entry of `allowlist` that reaches beyond `bound`, or null when it lies within it
+ * (normalized lists; an empty list allows every address). An empty `allowlist` under a non-empty
+ * bound is every address: answered as `*`.
+ */
+export function beyondAllowlist(allowlist: readonly string[], bound: readonly string[]): string | null {
+  if (bound.length === 0) return null;
+  if (allowlist.length === 0) return '*';
+  return allowlist.find((entry) => !bound.some((outer) => rangeWithin(entry, outer))) ?? null;
+}
+
 /** A compiled allowlist: built once per token record, asked on every verify. */
 export type AddressMatcher = (ip: string) => boolean;
 

@@ -55,3 +55,13 @@ export function managementScopeFor(permission: Permission | 'tokens.own', access
       return 'keyward:admin';
   }
 }
+
+/** Keyward's own scopes (`keyward:*`), which reach the management API; the rest are the product's. */
+export const MANAGEMENT_SCOPE_PREFIX = 'keyward:';
+
+export function isManagementScope(scope: string): boolean {
+  return scope.startsWith(MANAGEMENT_SCOPE_PREFIX);
+}
+
+/** The least management scope: what a challenge names when any `keyward:*` scope would do. */
+export const LEAST_MANAGEMENT_SCOPE = 'keyward:tokens:read';

@@ -1,3 +1,5 @@
+import { addressKey } from './client-address.js';
+
 /**
  * A fixed-window counter per key, in memory, with the time passed in. Bounded: when it holds
  * too many keys it forgets the expired ones, then the oldest.
@@ -18,16 +20,26 @@ export class RateLimiter {
     return window.start + this.windowMs - nowMs;
   }
 
-  /** Counts one attempt for `key`. */
-  hit(key: string, nowMs: number): void {
+  /** Counts one attempt for `key`; returns the start of the window it was counted in, for `release`. */
+  hit(key: string, nowMs: number): number {
     const window = this.windows.get(key);
     if (!window || nowMs - window.start >= this.windowMs) {
       this.windows.delete(key);
       this.windows.set(key, { start: nowMs, count: 1 });
       this.prune(nowMs);
-    } else {
-      window.count += 1;
+      return nowMs;
     }
+    window.count += 1;
+    return window.start;
+  }
+
+  /**
+   * Takes back one attempt counted by `hit` in the window that started at `windowStart`: a
+   * reservation that turned out not to be a failure. Nothing happens once that window is over.
+   */
+  release(key: string, windowStart: number): void {
+    const window = this.windows.get(key);
+    if (window && window.start === windowStart && window.count > 0) window.count -= 1;
   }
 
   reset(key: string): void {
@@ -44,5 +56,27 @@ export class RateLimiter {
       if (oldest === undefined) break;
       this.windows.delete(oldest);
     }
+  }
+}
+
+/**
+ * A limit per client address: whatever address it is given, it counts under `addressKey` (an
+ * IPv6 client by its /64), so no per-address limit can forget to.
+ */
+export class AddressRateLimiter extends RateLimiter {
+  override blockedFor(ip: string, nowMs: number): number {
+    return super.blockedFor(addressKey(ip), nowMs);
+  }
+
+  override hit(ip: string, nowMs: number): number {
+    return super.hit(addressKey(ip), nowMs);
+  }
+
+  override release(ip: string, windowStart: number): void {
+    super.release(addressKey(ip), windowStart);
+  }
+
+  override reset(ip: string): void {
+    super.reset(addressKey(ip));
   }
 }

@@ -48,6 +48,19 @@ export function transition(token: TokenState, event: TokenEvent, nowMs: number):
   }
 }
 
+/**
+ * A rotation chain holds at most two live secrets (the newest and the one it replaced). Rotating a
+ * token whose predecessor is still in its grace period ends that grace now, or rotating again and
+ * again would keep a week's worth of working secrets. The change to write to the predecessor, or
+ * null when it is no longer live anyway.
+ */
+export function endGrace(predecessor: TokenState & Pick<Token, 'revokedReason'>, nowMs: number): TokenStateChange | null {
+  if (predecessor.revokedReason !== 'rotated' || predecessor.replacedBy === null) return null;
+  if (predecessor.revokedAt === null || predecessor.revokedAt <= nowMs) return null;
+  if (predecessor.expiresAt !== null && predecessor.expiresAt <= nowMs) return null;
+  return { revokedAt: nowMs };
+}
+
 /** The audit action each transition is recorded as. */
 export const TRANSITION_ACTIONS: Record<TokenEvent['type'], string> = {
   revoke: 'token.revoked',

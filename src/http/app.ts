@@ -1,7 +1,9 @@
+import { isIP } from 'node:net';
 import cookie from '@fastify/cookie';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { SHARED_SCHEMAS } from '../contract/index.js';
+import { ValidationFailed } from '../core/errors.js';
 import type { ServiceContext } from '../services/context.js';
 import { decorateCaller } from './auth.js';
 import { acceptEmptyJsonBodies } from './json-body.js';
@@ -29,6 +31,18 @@ function trustProxyOption(setting: ServiceContext['config']['trustProxy']) {
   return typeof setting === 'number' ? (_address: string, hop: number) => hop < setting : setting;
 }
 
+/**
+ * Behind trusted proxies, the client address is the X-Forwarded-For entry the trust stops at, and
+ * Fastify takes it as it is written. One that is not an IP address (a name, a port, garbage) is
+ * refused rather than used: it would be compared with allowlists, become a per-address limit's
+ * key of its own and reach the audit log. Without a trusted proxy the socket's address is used.
+ */
+function refuseInvalidClientAddresses(app: FastifyInstance): void {
+  app.addHook('onRequest', (request, _reply, done) => {
+    done(isIP(request.ip) === 0 ? new ValidationFailed('X-Forwarded-For does not name the client by an IP address.', { field: 'x-forwarded-for' }) : undefined);
+  });
+}
+
 export async function buildApp(ctx: ServiceContext, options: AppOptions = {}): Promise<FastifyInstance> {
   const stdout = options.logger === false || options.logger?.stream ? null : bufferedStdout();
   const requestLog = new RequestLog();
@@ -50,6 +64,7 @@ export async function buildApp(ctx: ServiceContext, options: AppOptions = {}): P
   app.addHook('onRoute', (route) => methods.add(route.url, route.method));
   app.setValidatorCompiler(validatorCompiler);
   registerErrorHandling(app, (path) => methods.allowed(path));
+  if (ctx.config.trustProxy !== false) refuseInvalidClientAddresses(app);
   decorateCaller(app);
   acceptEmptyJsonBodies(app);
   for (const schema of SHARED_SCHEMAS) app.addSchema(schema);

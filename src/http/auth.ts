@@ -1,7 +1,7 @@
 import type {} from '@fastify/cookie';
-import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler, preValidationHookHandler } from 'fastify';
 import { Type } from 'typebox';
-import { readCredential } from '../core/credentials.js';
+import { bodyCarriesToken, queryCarriesToken, readCredential } from '../core/credentials.js';
 import { Forbidden, InvalidRequest, InvalidToken, Unauthenticated } from '../core/errors.js';
 import type { Caller, RequestMeta } from '../services/access.js';
 import { authenticateSession, authenticateToken } from '../services/authentication.js';
@@ -16,6 +16,23 @@ import type { RouteAuth } from './operation.js';
 export const SESSION_COOKIE = 'kw_session';
 export const CSRF_COOKIE = 'kw_csrf';
 export const CSRF_HEADER = 'x-csrf-token';
+
+export type SessionCookieNames = { session: string; csrf: string };
+
+/**
+ * The cookies' names. Behind TLS (an https KEYWARD_PUBLIC_URL) they carry the `__Host-` prefix: a
+ * browser keeps such a cookie only when it is Secure, for Path=/ and without Domain, so neither a
+ * sibling subdomain nor a plain-HTTP page can plant or overwrite the session (cookie tossing,
+ * session fixation). Only the prefixed names are read then. The portal reads the CSRF cookie by
+ * either name (web/src/api.ts).
+ */
+export function sessionCookieNames(secure: boolean): SessionCookieNames {
+  return secure ? { session: `__Host-${SESSION_COOKIE}`, csrf: `__Host-${CSRF_COOKIE}` } : { session: SESSION_COOKIE, csrf: CSRF_COOKIE };
+}
+
+/** RFC 6750 §2: one method per request, and never the URL or the body (DESIGN §3). */
+const TOKEN_ELSEWHERE = 'A token in the URL or the body (access_token) is not accepted: send it in the Authorization header.';
+const ONE_METHOD = `${TOKEN_ELSEWHERE} Present one credential.`;
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
@@ -38,33 +55,39 @@ export function requestMeta(request: FastifyRequest): RequestMeta {
  * The session cookie, parsed when a route needs it rather than on every request (the cookie
  * plugin runs with `hook: false`: verify and the gateway check never look at cookies).
  */
-export function sessionCookie(request: FastifyRequest): string | undefined {
+export function sessionCookie(ctx: ServiceContext, request: FastifyRequest): string | undefined {
   const header = request.headers.cookie;
-  return header ? request.server.parseCookie(header)[SESSION_COOKIE] : undefined;
+  return header ? request.server.parseCookie(header)[sessionCookieNames(ctx.config.secureCookies).session] : undefined;
 }
 
 /**
  * Who is calling. An explicit token (Bearer or X-API-Key) wins over the session cookie; cookie
- * requests that change state must carry the CSRF header. Throws the RFC 6750 errors.
+ * requests that change state must carry the CSRF header. Throws the RFC 6750 errors. A token in
+ * the query string is never read: alone it is no credential (401), beside one it is a second
+ * method (400 invalid_request).
  */
 async function authenticateCaller(ctx: ServiceContext, request: FastifyRequest): Promise<Caller> {
   const meta = requestMeta(request);
   const credential = readCredential(request.raw.rawHeaders);
+  const tokenInQuery = queryCarriesToken(request.url);
   switch (credential.kind) {
     case 'invalid':
       throw new InvalidRequest(credential.reason);
     case 'bearer':
+      if (tokenInQuery) throw new InvalidRequest(ONE_METHOD);
       return authenticateToken(ctx, { secret: credential.token, header: 'authorization' }, meta);
     case 'x-api-key':
+      if (tokenInQuery) throw new InvalidRequest(ONE_METHOD);
       return authenticateToken(ctx, { secret: credential.token, header: 'x-api-key' }, meta);
     case 'none': {
-      const secret = sessionCookie(request);
-      if (!secret) throw new Unauthenticated();
+      const secret = sessionCookie(ctx, request);
+      if (!secret) throw new Unauthenticated(tokenInQuery ? TOKEN_ELSEWHERE : undefined);
+      if (tokenInQuery) throw new InvalidRequest(ONE_METHOD);
       const caller = await authenticateSession(ctx, secret, meta);
       if (!SAFE_METHODS.has(request.method)) {
         const presented = request.headers[CSRF_HEADER];
         if (typeof presented !== 'string' || !csrfMatches(ctx.pepper, secret, presented)) {
-          throw new Forbidden(`Send the ${CSRF_HEADER} header with the value of the ${CSRF_COOKIE} cookie.`);
+          throw new Forbidden(`Send the ${CSRF_HEADER} header with the value of the ${sessionCookieNames(ctx.config.secureCookies).csrf} cookie.`);
         }
       }
       return caller;
@@ -72,20 +95,31 @@ async function authenticateCaller(ctx: ServiceContext, request: FastifyRequest):
   }
 }
 
-/** The verifier credential from `Authorization: Bearer`; sessions and access tokens are refused. */
+/** The verifier credential from `Authorization: Bearer`; sessions, access tokens and URL tokens are refused. */
 async function authenticateVerifierRequest(ctx: ServiceContext, request: FastifyRequest): Promise<void> {
   const credential = readCredential(request.raw.rawHeaders);
+  const tokenInQuery = queryCarriesToken(request.url);
   switch (credential.kind) {
     case 'invalid':
       throw new InvalidRequest(credential.reason);
     case 'none':
-      throw new Unauthenticated('A verifier credential is required.');
+      throw new Unauthenticated(tokenInQuery ? TOKEN_ELSEWHERE : 'A verifier credential is required.');
     case 'x-api-key':
       throw new InvalidToken('Present the verifier credential as Authorization: Bearer.');
     case 'bearer':
-      verifiers.set(request, await authenticateVerifier(ctx, credential.token));
+      if (tokenInQuery) throw new InvalidRequest(ONE_METHOD);
+      verifiers.set(request, await authenticateVerifier(ctx, credential.token, { ip: requestMeta(request).ip }));
   }
 }
+
+/**
+ * A body carrying `access_token` beside the credential that authenticated the request: a second
+ * method, 400 invalid_request. (Without one, authentication has already answered 401.) Runs before
+ * validation, so the answer does not depend on the route's schema.
+ */
+const refuseTokenInBody: preValidationHookHandler = (request, _reply, done) => {
+  done(bodyCarriesToken(request.body) ? new InvalidRequest(ONE_METHOD) : undefined);
+};
 
 const verifiers = new WeakMap<FastifyRequest, Verifier>();
 
@@ -136,17 +170,26 @@ export function authenticateRoutes(app: FastifyInstance, ctx: ServiceContext): v
     // before authentication refuses it); the auto-added HEAD route copies the options unchanged.
     const own = route.onRequest === undefined ? [] : [route.onRequest].flat();
     route.onRequest = [...own, authenticators[auth]];
+    if (!SAFE_METHODS.has(String(route.method))) {
+      const validating = route.preValidation === undefined ? [] : [route.preValidation].flat();
+      route.preValidation = [refuseTokenInBody, ...validating];
+    }
   });
 }
 
 /** Sets the session and CSRF cookies after sign-in or setup. */
 export function setSessionCookies(ctx: ServiceContext, reply: FastifyReply, session: SignedIn): void {
+  const names = sessionCookieNames(ctx.config.secureCookies);
+  // Path=/ and no Domain, as `__Host-` requires.
   const common = { path: '/', sameSite: 'lax' as const, secure: ctx.config.secureCookies, expires: new Date(session.expiresAt) };
-  reply.setCookie(SESSION_COOKIE, session.sessionSecret, { ...common, httpOnly: true });
-  reply.setCookie(CSRF_COOKIE, session.csrfToken, { ...common, httpOnly: false });
+  reply.setCookie(names.session, session.sessionSecret, { ...common, httpOnly: true });
+  reply.setCookie(names.csrf, session.csrfToken, { ...common, httpOnly: false });
 }
 
-export function clearSessionCookies(reply: FastifyReply): void {
-  reply.clearCookie(SESSION_COOKIE, { path: '/' });
-  reply.clearCookie(CSRF_COOKIE, { path: '/' });
+export function clearSessionCookies(ctx: ServiceContext, reply: FastifyReply): void {
+  const names = sessionCookieNames(ctx.config.secureCookies);
+  // A browser drops a `__Host-` cookie only for a Set-Cookie that is itself Secure.
+  const common = { path: '/', sameSite: 'lax' as const, secure: ctx.config.secureCookies };
+  reply.clearCookie(names.session, { ...common, httpOnly: true });
+  reply.clearCookie(names.csrf, common);
 }

@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config.js';
 import { TAGS } from './operation.js';
 import { CONTENT_SECURITY_POLICY } from './security-headers.js';
+import { sessionCookieNames } from './auth.js';
 
 type Operation = { requestBody?: { required?: boolean; content?: Record<string, { schema?: { required?: unknown[] } }> } };
 type Document = { paths?: Record<string, Record<string, Operation>> };
@@ -41,7 +42,7 @@ export async function registerOpenApi(app: FastifyInstance, config: Config): Pro
         securitySchemes: {
           bearerAuth: { type: 'http', scheme: 'bearer', description: 'A Keyward token with keyward:* scopes.' },
           apiKeyHeader: { type: 'apiKey', in: 'header', name: 'X-API-Key', description: 'A Keyward token in the legacy header.' },
-          sessionCookie: { type: 'apiKey', in: 'cookie', name: 'kw_session', description: 'The portal session.' },
+          sessionCookie: { type: 'apiKey', in: 'cookie', name: sessionCookieNames(config.secureCookies).session, description: 'The portal session.' },
           verifierAuth: { type: 'http', scheme: 'bearer', description: 'A verifier credential (kwv_…).' },
           verifierBasic: { type: 'http', scheme: 'basic', description: 'A verifier credential as HTTP Basic: its id (vrf_…) and its secret.' },
           gatewayVerifier: { type: 'apiKey', in: 'header', name: 'X-Keyward-Verifier', description: "A gateway's verifier credential, beside the end user's token." },

@@ -1,4 +1,5 @@
 import type { TSchema } from 'typebox';
+import type { RouteGuard } from './authorize.js';
 import { problems, type ProblemStatus } from './responses.js';
 
 /**
@@ -34,8 +35,9 @@ const SECURITY: Record<RouteAuth, Record<string, string[]>[]> = {
 
 /** The errors every route of a kind may answer, beyond those a route adds. */
 const BASE_PROBLEMS: Record<RouteAuth, ProblemStatus[]> = {
-  caller: [400, 401, 403, 404, 500],
-  verifier: [400, 401, 500],
+  // 429: an address that failed to authenticate too often is refused before its credential is read.
+  caller: [400, 401, 403, 404, 429, 500],
+  verifier: [400, 401, 429, 500],
   public: [400, 500],
 };
 
@@ -47,6 +49,11 @@ type Spec<P, Q, B, R> = {
   description?: string;
   /** Default `caller`: a route is public only on purpose. */
   auth?: RouteAuth;
+  /**
+   * What the caller needs whatever the body (`authorize.ts`): checked before the body and query
+   * are validated, so a caller who may not use the route gets 403 (or 404), never the schema's 400.
+   */
+  authorize?: RouteGuard;
   /** Narrows the documented credentials (only a token rotates itself, only a session signs out). */
   security?: Record<string, string[]>[];
   params?: P;
@@ -87,7 +94,7 @@ export function operation<
   };
   return {
     ...(spec.noHead ? { exposeHeadRoute: false } : {}),
-    config: { auth },
+    config: { auth, ...(spec.authorize ? { authorize: spec.authorize } : {}) },
     // Typed as declared, so the handler's request is typed from the parts given.
     schema: schema as Omit<typeof schema, 'response'> & { params: P; querystring: Q; body: B; response: R },
   };

@@ -2,6 +2,8 @@ import { Forbidden, InsufficientScope, InvalidToken, NotFound } from '../core/er
 import {
   builtInPermissions,
   isBuiltInRole,
+  isManagementScope,
+  LEAST_MANAGEMENT_SCOPE,
   managementScopeFor,
   PERMISSIONS,
   type Access,
@@ -78,23 +80,33 @@ export type Standing = { role: string | null; permissions: ReadonlySet<Permissio
 
 export async function standingIn(db: Executor, org: Org, user: User): Promise<Standing | null> {
   if (user.status !== 'active') return null;
-  const membership = await findMembership(db, org.id, user.id);
   // Site admins act in any org with every permission; their actions are audited as themselves.
-  if (user.siteAdmin) return { role: membership?.role ?? null, permissions: new Set(PERMISSIONS) };
+  if (user.siteAdmin) return { role: (await findMembership(db, org.id, user.id))?.role ?? null, permissions: new Set(PERMISSIONS) };
+  return memberStanding(db, org, user);
+}
+
+/**
+ * A member's standing by their role alone, without a site admin's reach: what an org-bound token
+ * of theirs is backed by (the verify path's effective scopes ask the same role).
+ */
+async function memberStanding(db: Executor, org: Org, user: User): Promise<Standing | null> {
+  if (user.status !== 'active') return null;
+  const membership = await findMembership(db, org.id, user.id);
   if (!membership) return null;
   return { role: membership.role, permissions: new Set(await rolePermissions(db, org, membership.role)) };
 }
 
 /**
  * Resolves the caller's access to an org. Orgs the caller may not see are 404, never 403, so
- * their existence is not revealed; a token only ever reaches its own org.
+ * their existence is not revealed; a token only ever reaches its own org, and acts there with its
+ * owner's role — a site admin's every-permission reach is their session's, never a token's.
  */
 export async function orgAccess(db: Executor, caller: Caller, orgId: string): Promise<OrgAccess> {
   if (caller.token && caller.token.orgId !== orgId) throw new NotFound('organization');
   const org = await findOrgById(db, orgId);
   if (!org) throw new NotFound('organization');
   if (caller.token?.impersonation) return impersonatedAccess(db, caller, caller.token, org);
-  const standing = await standingIn(db, org, caller.user);
+  const standing = caller.token ? await memberStanding(db, org, caller.user) : await standingIn(db, org, caller.user);
   if (!standing) throw new NotFound('organization');
   return { org, caller, ...standing };
 }
@@ -126,25 +138,66 @@ export function requireScope(caller: Caller, scope: string): void {
   if (caller.token && !caller.token.scopes.has(scope)) throw new InsufficientScope(scope);
 }
 
+/**
+ * Reading the management API takes some `keyward:*` scope: a token made for the product's API
+ * (`devices:read`) learns nothing of its org's plan, features, policy or people. The scope named
+ * in the challenge is the least one that would do.
+ */
+export function requireManagementScope(caller: Caller): void {
+  if (caller.token && !hasManagementScope(caller.token)) throw new InsufficientScope(LEAST_MANAGEMENT_SCOPE);
+}
+
+export function hasManagementScope(token: CallerToken): boolean {
+  for (const scope of token.scopes) if (isManagementScope(scope)) return true;
+  return false;
+}
+
 export function requirePermission(access: OrgAccess, permission: Permission, mode: Access): void {
   if (!access.permissions.has(permission)) throw new Forbidden(`This needs the ${permission} permission.`);
   requireScope(access.caller, managementScopeFor(permission, mode));
+}
+
+/**
+ * Passes when the caller holds one of `permissions`; a token caller must also carry the
+ * `keyward:*` scope of one it holds. For what several kinds of manager may do.
+ */
+export function requireAnyPermission(access: OrgAccess, permissions: readonly Permission[], mode: Access): void {
+  const held = permissions.filter((p) => access.permissions.has(p));
+  if (held.length === 0) throw new Forbidden(`This needs one of the permissions ${permissions.join(', ')}.`);
+  const token = access.caller.token;
+  const scopes = held.map((p) => managementScopeFor(p, mode));
+  if (token && !scopes.some((s) => token.scopes.has(s))) throw new InsufficientScope(scopes[0]!);
+}
+
+/**
+ * What a route needs in an org whatever its body (DESIGN §3: 403, or 404 for an org the caller
+ * cannot see, before a body is validated): the org, and one of `permissions` with its scope.
+ * Routes ask it before validation; their use case asks again, where it acts.
+ */
+export async function authorizeInOrg(db: Executor, caller: Caller, orgId: string, permissions: readonly Permission[], mode: Access): Promise<OrgAccess> {
+  const access = await orgAccess(db, caller, orgId);
+  if (permissions.length === 1) requirePermission(access, permissions[0]!, mode);
+  else requireAnyPermission(access, permissions, mode);
+  return access;
 }
 
 export function hasPermission(access: OrgAccess, permission: Permission): boolean {
   return access.permissions.has(permission);
 }
 
-/** An impersonation token never lends its owner's site-admin powers to its creator. */
+/**
+ * Site-admin powers are a site admin's own session's (or the operator CLI's), never a token's:
+ * every token is bound to one org, and deployment-wide operations (people, orgs, plans and
+ * features, verifiers, the deployment log) would let it act beyond that org — for instance
+ * create a site admin and sign in as them. Whatever its scopes, a token is no site admin.
+ */
 export function isSiteAdmin(caller: Caller): boolean {
-  return caller.user.siteAdmin && caller.user.status === 'active' && !caller.token?.impersonation;
+  return caller.user.siteAdmin && caller.user.status === 'active' && caller.token === null;
 }
 
-/**
- * Site-admin operations: a token needs `keyward:admin` on top of its owner being a site admin,
- * and an impersonation token never qualifies.
- */
 export function requireSiteAdmin(caller: Caller): void {
-  if (!isSiteAdmin(caller)) throw new Forbidden('Only site admins may do this.');
-  requireScope(caller, 'keyward:admin');
+  if (isSiteAdmin(caller)) return;
+  throw new Forbidden(
+    caller.token ? "Deployment-wide operations take a site admin's signed-in session; no token can do them." : 'Only site admins may do this.',
+  );
 }

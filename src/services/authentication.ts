@@ -1,4 +1,4 @@
-import { InvalidToken, Unauthenticated } from '../core/errors.js';
+import { InvalidToken, RateLimited, Unauthenticated } from '../core/errors.js';
 import type { Caller, RequestMeta } from './access.js';
 import type { ServiceContext } from './context.js';
 import { noteRejectedUse } from './rejections.js';
@@ -9,13 +9,31 @@ import { verifyToken } from './verification.js';
 export type PresentedToken = { secret: string; header: 'authorization' | 'x-api-key' };
 
 /**
+ * Refuses a client address that failed to authenticate too often lately (`failedAuthByIp`), before
+ * its credential is looked at: no digest, no read. One map lookup, no await, so the valid path
+ * pays nothing measurable. Only failures are counted (`countFailedAuthentication`).
+ */
+export function refuseThrottledClient(ctx: ServiceContext, ip: string | null): void {
+  const waitMs = ctx.limits.failedAuthByIp.blockedFor(ip ?? 'unknown', ctx.clock.now());
+  if (waitMs > 0) throw new RateLimited(Math.ceil(waitMs / 1000), 'Too many failed authentications from this address; try again later.');
+}
+
+/** Counts a presented credential that did not authenticate against its client address. */
+export function countFailedAuthentication(ctx: ServiceContext, ip: string | null): void {
+  ctx.limits.failedAuthByIp.hit(ip ?? 'unknown', ctx.clock.now());
+}
+
+/**
  * Who a presented token acts as: its owner, active now, with the token's effective scopes. The
  * verify path judges the token (status, the owner's membership, the org's X-API-Key policy, the
- * client address); a refused use of a known token is audited.
+ * client address); a refused use of a known token is audited, and every refusal counts against
+ * the client address's failed-authentication limit.
  */
 export async function authenticateToken(ctx: ServiceContext, presented: PresentedToken, meta: RequestMeta): Promise<Caller> {
+  refuseThrottledClient(ctx, meta.ip);
   const result = await verifyToken(ctx, { secret: presented.secret, ip: meta.ip, viaXApiKey: presented.header === 'x-api-key' });
   if (!result.valid) {
+    countFailedAuthentication(ctx, meta.ip);
     if (result.record) noteRejectedUse(ctx, result.record.token, result.code, meta);
     throw new InvalidToken(result.reason);
   }
@@ -35,9 +53,16 @@ export async function authenticateToken(ctx: ServiceContext, presented: Presente
   };
 }
 
-/** Who a portal session belongs to; the CSRF check of state-changing requests is the HTTP layer's. */
+/**
+ * Who a portal session belongs to; the CSRF check of state-changing requests is the HTTP layer's.
+ * A cookie that names no live session counts as a failed authentication like a bad token.
+ */
 export async function authenticateSession(ctx: ServiceContext, sessionSecret: string, meta: RequestMeta): Promise<Caller> {
+  refuseThrottledClient(ctx, meta.ip);
   const user = await sessionUser(ctx, sessionSecret);
-  if (!user) throw new Unauthenticated('Your session has ended; sign in again.');
+  if (!user) {
+    countFailedAuthentication(ctx, meta.ip);
+    throw new Unauthenticated('Your session has ended; sign in again.');
+  }
   return { user, token: null, meta };
 }

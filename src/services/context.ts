@@ -1,9 +1,11 @@
 import type { Config } from '../config.js';
-import { RateLimiter } from '../core/rate-limit.js';
+import { AddressRateLimiter } from '../core/rate-limit.js';
+import { SignInThrottle } from '../core/sign-in-throttle.js';
 import type { Db } from '../store/db.js';
 import type { Invalidation } from './invalidation.js';
 import type { JwtKeys } from './jwt-keys.js';
 import type { Metrics } from './metrics.js';
+import { PasswordHasher } from './password-hasher.js';
 import type { RejectionThrottle } from './rejection-throttle.js';
 import type { LeakReportQueue } from './tokens/leak-queue.js';
 import type { RevocationFeed } from './revocation-feed.js';
@@ -22,24 +24,37 @@ export type Logger = {
   error(obj: object, msg?: string): void;
 };
 
-/** Per-process attempt limits on the endpoints that guess at secrets. */
+/**
+ * Per-process attempt limits on the endpoints that guess at secrets. Every per-address limit is an
+ * `AddressRateLimiter`: it counts an IPv6 client by its /64.
+ */
 export type Limits = {
-  /** Sign-in attempts per client address. */
-  signInByIp: RateLimiter;
-  /** Failed sign-ins per account. */
-  signInFailuresByEmail: RateLimiter;
+  /** Sign-in attempts per client address, whatever the account. */
+  signInByIp: AddressRateLimiter;
+  /** Failed sign-ins per (account, address) and per account (see `SignInThrottle`). */
+  signIn: SignInThrottle;
+  /** The scrypt runs sign-in starts, bounded so a flood cannot starve the server. */
+  passwordHasher: PasswordHasher;
+  /**
+   * Failed authentications per client address on every route that takes a credential (tokens,
+   * sessions and verifier credentials; for /auth/check, the end client's address): past the
+   * limit the address is answered 429 before its credential is looked at.
+   */
+  failedAuthByIp: AddressRateLimiter;
   /** First-run setup attempts per client address. */
-  setupByIp: RateLimiter;
+  setupByIp: AddressRateLimiter;
   /** Leak reports (POST /api/v1/leaks) per client address. */
-  leakReportsByIp: RateLimiter;
+  leakReportsByIp: AddressRateLimiter;
 };
 
 export function defaultLimits(): Limits {
   return {
-    signInByIp: new RateLimiter(100, 5 * 60_000),
-    signInFailuresByEmail: new RateLimiter(10, 15 * 60_000),
-    setupByIp: new RateLimiter(10, 5 * 60_000),
-    leakReportsByIp: new RateLimiter(60, 60_000),
+    signInByIp: new AddressRateLimiter(100, 5 * 60_000),
+    signIn: new SignInThrottle(),
+    passwordHasher: new PasswordHasher(),
+    failedAuthByIp: new AddressRateLimiter(100, 60_000),
+    setupByIp: new AddressRateLimiter(10, 5 * 60_000),
+    leakReportsByIp: new AddressRateLimiter(60, 60_000),
   };
 }
 

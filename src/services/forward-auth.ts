@@ -1,6 +1,7 @@
 import type { PresentedCredential } from '../core/credentials.js';
-import { Forbidden, InsufficientScope, InvalidToken, KeywardError, Unauthenticated } from '../core/errors.js';
+import { Forbidden, InsufficientScope, InvalidToken, KeywardError, RateLimited, Unauthenticated } from '../core/errors.js';
 import type { RequestMeta } from './access.js';
+import { countFailedAuthentication, refuseThrottledClient } from './authentication.js';
 import type { ServiceContext } from './context.js';
 import { noteRejectedUse } from './rejections.js';
 import { verifyToken } from './verification.js';
@@ -17,9 +18,18 @@ export type ForwardedRequest = {
   /** The original request's method and URI; undefined when the gateway did not say. */
   method: string | undefined;
   uri: string | undefined;
-  /** The end user's address and agent, for the token's IP allowlist and the audit log. */
+  /** Whether the original request's URL (or this one's) carries `access_token`. */
+  tokenInUrl: boolean;
+  /** Whether the gateway's X-Forwarded-For ends in something that is not an IP address. */
+  clientAddressInvalid: boolean;
+  /**
+   * The end user's address (the last X-Forwarded-For entry, else the gateway's) and agent, for the
+   * token's IP allowlist, the failed-authentication limit and the audit log.
+   */
   client: RequestMeta;
 };
+
+const TOKEN_IN_URL = 'A token in the URL (access_token) is not accepted: send it in the Authorization header.';
 
 /** A request the gateway may let through, and who makes it. */
 export type ForwardAuthGrant = { tokenId: string; orgId: string; subject: string; scopes: readonly string[] };
@@ -33,13 +43,18 @@ export type ForwardAuthGrant = { tokenId: string; orgId: string; subject: string
  */
 export async function checkForwarded(ctx: ServiceContext, request: ForwardedRequest): Promise<ForwardAuthGrant> {
   await authenticateGateway(ctx, request);
+  if (request.clientAddressInvalid) throw new Forbidden('The gateway forwarded an X-Forwarded-For whose last entry is not an IP address.');
   const { credential } = request;
   // Anything but 401, 403 and 2xx becomes a 500 at nginx's auth_request: a malformed credential is a bad token here.
   if (credential.kind === 'invalid') throw new InvalidToken(credential.reason);
-  if (credential.kind === 'none') throw new Unauthenticated();
+  // A token in the URL is never read (DESIGN §3): alone it is no credential, beside a header one too many.
+  if (credential.kind === 'none') throw new Unauthenticated(request.tokenInUrl ? TOKEN_IN_URL : undefined);
+  if (request.tokenInUrl) throw new InvalidToken(`${TOKEN_IN_URL} Present one credential.`);
   if (request.method === undefined || request.uri === undefined) {
     throw new Forbidden('The gateway did not say which request it asks about: send X-Original-Method and X-Original-URI, or X-Forwarded-Method and X-Forwarded-Uri.');
   }
+  // Keyed by the end user's address, as the trusted gateway forwards it.
+  refuseThrottledClient(ctx, request.client.ip);
   const route = ctx.config.routes.scopeFor(request.method, request.uri);
   const result = await verifyToken(ctx, {
     secret: credential.token,
@@ -50,7 +65,10 @@ export async function checkForwarded(ctx: ServiceContext, request: ForwardedRequ
     recordUse: route.allowed,
   });
   if (!result.valid && result.record) noteRejectedUse(ctx, result.record.token, result.code, request.client);
-  if (!result.valid && result.code !== 'INSUFFICIENT_SCOPE') throw new InvalidToken(result.reason);
+  if (!result.valid && result.code !== 'INSUFFICIENT_SCOPE') {
+    countFailedAuthentication(ctx, request.client.ip);
+    throw new InvalidToken(result.reason);
+  }
   if (!route.allowed) throw new Forbidden(route.reason);
   if (!result.valid) throw new InsufficientScope(route.scope);
   const { token, effectiveScopes } = result.record;
@@ -61,11 +79,11 @@ export async function checkForwarded(ctx: ServiceContext, request: ForwardedRequ
 async function authenticateGateway(ctx: ServiceContext, request: ForwardedRequest): Promise<void> {
   if (request.gatewayVerifier !== undefined) {
     try {
-      await authenticateVerifier(ctx, request.gatewayVerifier);
+      await authenticateVerifier(ctx, request.gatewayVerifier, { ip: request.gatewayIp });
       return;
     } catch (error) {
       // The end user cannot fix the gateway's credential: not a 401 challenge to them.
-      if (error instanceof KeywardError) throw new Forbidden('The gateway\'s X-Keyward-Verifier is not a valid verifier credential.');
+      if (error instanceof KeywardError && !(error instanceof RateLimited)) throw new Forbidden('The gateway\'s X-Keyward-Verifier is not a valid verifier credential.');
       throw error;
     }
   }

@@ -1,8 +1,9 @@
 import type { MeView, MyOrgView } from '../contract/index.js';
 import { managementScopeFor } from '../core/permissions.js';
+import { DEFAULT_POLICY } from '../core/policy.js';
 import { findOrgById, membershipsOfUser } from '../store/orgs.js';
 import { findTokenById } from '../store/tokens.js';
-import { isSiteAdmin, orgAccess, rolePermissions, type Caller } from './access.js';
+import { hasManagementScope, isSiteAdmin, orgAccess, rolePermissions, type Caller, type CallerToken } from './access.js';
 import type { ServiceContext } from './context.js';
 import { tokenView } from './tokens/view.js';
 import { userView } from './users.js';
@@ -13,6 +14,7 @@ import { userView } from './users.js';
  * `keyward:*` scopes let it exercise, and the token itself.
  */
 export async function describeCaller(ctx: ServiceContext, caller: Caller): Promise<MeView> {
+  if (caller.token && !hasManagementScope(caller.token)) return describeProductToken(ctx, caller, caller.token);
   const orgs: MyOrgView[] = [];
   let warningWindowDays = 14;
   for (const membership of await membershipsOfUser(ctx.db, caller.user.id)) {
@@ -37,5 +39,28 @@ export async function describeCaller(ctx: ServiceContext, caller: Caller): Promi
       ? tokenView(token, { nowMs: ctx.clock.now(), warningWindowDays, ownerType: caller.user.type, pendingUsage: ctx.usage.peek(token.id) })
       : null,
     orgs,
+  };
+}
+
+/**
+ * A token made for the product's API (no `keyward:*` scope) learns only its own facts: the token
+ * and its owner's id and type. Not the owner's email or name, nor the org's name or the owner's
+ * role there — a leaked CI token must not tell who is behind it.
+ */
+async function describeProductToken(ctx: ServiceContext, caller: Caller, callerToken: CallerToken): Promise<MeView> {
+  const token = await findTokenById(ctx.db, callerToken.orgId, callerToken.id);
+  const org = await findOrgById(ctx.db, callerToken.orgId);
+  const { user } = caller;
+  return {
+    user: { ...userView({ ...user, siteAdmin: false }), email: null, name: '' },
+    token: token
+      ? tokenView(token, {
+          nowMs: ctx.clock.now(),
+          warningWindowDays: org?.tokenPolicy.warning_window_days ?? DEFAULT_POLICY.warning_window_days,
+          ownerType: user.type,
+          pendingUsage: ctx.usage.peek(token.id),
+        })
+      : null,
+    orgs: [],
   };
 }

@@ -5,12 +5,12 @@ import { isoRequired } from '../core/time.js';
 import type { Executor } from '../store/db.js';
 import { countOtherActiveHolders, deleteMembership, findMember, listMembers as listMemberRows, lockOwnersAnd, updateMembershipRole } from '../store/members.js';
 import { findMembership, insertMembership } from '../store/orgs.js';
-import { orgAccess, requirePermission, rolePermissions, type Caller, type OrgAccess } from './access.js';
+import { orgAccess, requireAnyPermission, requirePermission, rolePermissions, type Caller, type OrgAccess } from './access.js';
 import { actorOf, recordAudit, type AuditActor } from './audit.js';
 import { conflictOnDuplicate } from './conflicts.js';
 import type { ServiceContext } from './context.js';
 import { mapPage, pageOf, rowsToFetch, type Page, type PageRequest } from './pages.js';
-import { assignableRolePermissions, requireAnyPermission, requireMayAssign } from './roles.js';
+import { assignableRolePermissions, requireMayAssign } from './roles.js';
 import { suspendOwnerTokens } from './tokens/transitions.js';
 import { findPerson } from './users.js';
 

@@ -7,8 +7,9 @@ import { normalizeName } from '../core/names.js';
 import { defaultPolicy, mergePolicy } from '../core/policy.js';
 import { scopesForOrg } from '../core/scopes.js';
 import { isoRequired } from '../core/time.js';
+import type { Executor } from '../store/db.js';
 import { findOrgBySlug, insertOrg, listOrgs, updateOrg as writeOrg } from '../store/orgs.js';
-import { isSiteAdmin, orgAccess, requirePermission, requireSiteAdmin, type Caller } from './access.js';
+import { isSiteAdmin, orgAccess, requireManagementScope, requirePermission, requireSiteAdmin, type Caller } from './access.js';
 import { changedFields } from './audit-diff.js';
 import { actorOf, recordAudit } from './audit.js';
 import { conflictOnDuplicate } from './conflicts.js';
@@ -42,6 +43,7 @@ function distinctSorted(values: readonly string[]): string[] {
  */
 export async function listMyOrgs(ctx: ServiceContext, caller: Caller, page: PageRequest): Promise<Page<OrgView>> {
   if (caller.token) {
+    requireManagementScope(caller);
     const { org } = await orgAccess(ctx.db, caller, caller.token.orgId);
     const afterCursor = page.cursor === undefined || org.id > page.cursor;
     return { data: afterCursor ? [orgView(org, ctx.config)] : [], next_cursor: null };
@@ -89,14 +91,31 @@ export async function createOrg(ctx: ServiceContext, caller: Caller, input: Crea
   return orgView(org, ctx.config);
 }
 
+/** Any member reads their org; a token needs a `keyward:*` scope (plan, features and policy are management data). */
 export async function getOrg(ctx: ServiceContext, caller: Caller, orgId: string): Promise<OrgView> {
-  return orgView((await orgAccess(ctx.db, caller, orgId)).org, ctx.config);
+  const { org } = await orgAccess(ctx.db, caller, orgId);
+  requireManagementScope(caller);
+  return orgView(org, ctx.config);
 }
 
-/** The scope catalog as this org may use it: feature- and plan-gated scopes it lacks are invisible. */
+/**
+ * The scope catalog as this org may use it: feature- and plan-gated scopes it lacks are invisible.
+ * It tells what the org pays for, so a token reads it only with a `keyward:*` scope.
+ */
 export async function orgScopes(ctx: ServiceContext, caller: Caller, orgId: string): Promise<ScopeView[]> {
   const { org } = await orgAccess(ctx.db, caller, orgId);
+  requireManagementScope(caller);
   return scopesForOrg(ctx.config.scopes, org).map((s) => ({ name: s.name, description: s.description, ...(s.feature ? { feature: s.feature } : {}) }));
+}
+
+/**
+ * What changing an org needs whatever the change: `org.manage` (name, policy) or a site admin's
+ * session (plan, features). Someone with neither may not use the route at all, so is refused
+ * before the body is validated; `updateOrg` then asks what each field needs.
+ */
+export async function authorizeOrgUpdate(db: Executor, caller: Caller, orgId: string): Promise<void> {
+  const access = await orgAccess(db, caller, orgId);
+  if (!isSiteAdmin(caller)) requirePermission(access, 'org.manage', 'write');
 }
 
 /**

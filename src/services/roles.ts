@@ -1,5 +1,5 @@
 import type { CreateRoleRequest, RoleView, UpdateRoleRequest } from '../contract/index.js';
-import { Conflict, Forbidden, InsufficientScope, NotFound, PolicyViolation } from '../core/errors.js';
+import { Conflict, Forbidden, NotFound, PolicyViolation } from '../core/errors.js';
 import { newId } from '../core/ids.js';
 import type { CustomRole, Org } from '../core/model.js';
 import { normalizeDescription, normalizeName, ROLE_NAME_MAX } from '../core/names.js';
@@ -7,9 +7,7 @@ import {
   BUILT_IN_ROLES,
   builtInPermissions,
   isBuiltInRole,
-  managementScopeFor,
   PERMISSIONS,
-  type Access,
   type BuiltInRole,
   type Permission,
 } from '../core/permissions.js';
@@ -18,7 +16,7 @@ import { countHolders } from '../store/members.js';
 import { findRole, insertRole } from '../store/orgs.js';
 import { deleteRole as deleteRoleRow, findRoleByName, listRoles as listRoleRows, updateRole as updateRoleRow } from '../store/roles.js';
 import { iso } from '../core/time.js';
-import { isSiteAdmin, orgAccess, requirePermission, type Caller, type OrgAccess } from './access.js';
+import { isSiteAdmin, orgAccess, requireAnyPermission, requirePermission, type Caller, type OrgAccess } from './access.js';
 import { changedFields } from './audit-diff.js';
 import { actorOf, recordAudit } from './audit.js';
 import { conflictOnDuplicate } from './conflicts.js';
@@ -76,18 +74,6 @@ function builtInRole(role: BuiltInRole, org: Org): Role {
     builtIn: true,
     createdAt: null,
   };
-}
-
-/**
- * Passes when the caller holds one of `permissions`; a token caller must also carry the
- * `keyward:*` scope of one it holds. For reads that several kinds of manager need.
- */
-export function requireAnyPermission(access: OrgAccess, permissions: Permission[], mode: Access): void {
-  const held = permissions.filter((p) => access.permissions.has(p));
-  if (held.length === 0) throw new Forbidden(`This needs one of the permissions ${permissions.join(', ')}.`);
-  const token = access.caller.token;
-  const scopes = held.map((p) => managementScopeFor(p, mode));
-  if (token && !scopes.some((s) => token.scopes.has(s))) throw new InsufficientScope(scopes[0]!);
 }
 
 /** Nobody hands out power they do not have: a role's permissions must be a subset of the actor's. */

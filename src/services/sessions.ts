@@ -2,10 +2,11 @@ import { createHmac } from 'node:crypto';
 import { randomBase62 } from '../core/base62.js';
 import { RateLimited, Unauthenticated } from '../core/errors.js';
 import type { RateLimiter } from '../core/rate-limit.js';
-import { DUMMY_PASSWORD_HASH, verifyPassword } from '../core/password.js';
+import { isRefusal } from '../core/sign-in-throttle.js';
+import { DUMMY_PASSWORD_HASH } from '../core/password.js';
 import { digestSecret, sameDigest } from '../core/token-hash.js';
 import type { User } from '../core/model.js';
-import { deleteSession, findSession, insertSession } from '../store/sessions.js';
+import { deleteExpiredSessions, deleteSession, findSession, insertSession } from '../store/sessions.js';
 import { findUserByEmail, findUserById } from '../store/users.js';
 import type { RequestMeta } from './access.js';
 import { recordAudit } from './audit.js';
@@ -30,24 +31,37 @@ export function enforceLimit(limiter: RateLimiter, key: string, nowMs: number): 
 
 /**
  * Password sign-in. Unknown email, wrong password and deactivated users fail alike. Attempts are
- * limited per client address and failures per account, so passwords cannot be guessed at speed.
+ * limited per client address, and failures per (account, address) and per account
+ * (`SignInThrottle`): each attempt is reserved before its password is checked, so parallel
+ * guesses are counted too. `previousSession` is the session cookie the browser still sent: the new
+ * session replaces it.
  */
 export async function signIn(
   ctx: ServiceContext,
   credentials: { email: string; password: string },
   meta: RequestMeta,
+  previousSession?: string,
 ): Promise<SignedIn> {
   const email = credentials.email.trim().toLowerCase().slice(0, 254);
-  const { signInByIp, signInFailuresByEmail } = ctx.limits;
+  const { signInByIp, signIn: throttle, passwordHasher } = ctx.limits;
   const ipKey = meta.ip ?? 'unknown';
   enforceLimit(signInByIp, ipKey, ctx.clock.now());
-  enforceLimit(signInFailuresByEmail, email, ctx.clock.now());
+  const attempt = throttle.reserve(email, meta.ip, ctx.clock.now());
+  if (isRefusal(attempt)) throw new RateLimited(Math.ceil(attempt.retryAfterMs / 1000));
   signInByIp.hit(ipKey, ctx.clock.now());
-  const user = await findUserByEmail(ctx.db, email);
-  const passwordOk = await verifyPassword(credentials.password, user?.passwordHash ?? DUMMY_PASSWORD_HASH);
+  let user: User | undefined;
+  let passwordOk: boolean;
+  try {
+    user = await findUserByEmail(ctx.db, email);
+    passwordOk = await passwordHasher.verify(credentials.password, user?.passwordHash ?? DUMMY_PASSWORD_HASH);
+  } catch (error) {
+    // The password was never checked (the hasher was busy, the store failed): not a guess.
+    throttle.abandoned(attempt);
+    throw error;
+  }
   const now = ctx.clock.now();
   if (!user || !passwordOk || user.status !== 'active' || user.type !== 'user') {
-    signInFailuresByEmail.hit(email, now);
+    // The reservation stays: it was a failure.
     await recordAudit(
       ctx.db,
       { type: 'system', id: null, impersonatorId: null, meta },
@@ -56,16 +70,24 @@ export async function signIn(
     );
     throw new Unauthenticated('The email or password is wrong.');
   }
-  signInFailuresByEmail.reset(email);
-  return startSession(ctx, user, meta);
+  throttle.succeeded(attempt, now);
+  return startSession(ctx, user, meta, previousSession);
 }
 
-/** Opens a session for a user who has just proven who they are (sign-in or first-run setup). */
-export async function startSession(ctx: ServiceContext, user: User, meta: RequestMeta): Promise<SignedIn> {
+/**
+ * Opens a session for a user who has just proven who they are (sign-in or first-run setup). The
+ * session the browser held before, if it sent its cookie, ends: a browser has one session at a
+ * time, so signing in again (as the same user or another) leaves nothing behind for whoever
+ * copied the old cookie. Expired sessions are purged on the way (they are refused anyway), so the
+ * table holds only sessions that can still be used.
+ */
+export async function startSession(ctx: ServiceContext, user: User, meta: RequestMeta, previousSession?: string): Promise<SignedIn> {
   const now = ctx.clock.now();
   const sessionSecret = randomBase62(43);
   const expiresAt = now + ctx.config.sessionTtlMs;
   await ctx.db.transaction().execute(async (trx) => {
+    if (previousSession) await deleteSession(trx, digestSecret(ctx.pepper, previousSession));
+    await deleteExpiredSessions(trx, now);
     await insertSession(trx, {
       idDigest: digestSecret(ctx.pepper, sessionSecret),
       userId: user.id,

@@ -1,3 +1,4 @@
+import type { Config } from '../config.js';
 import type { VerifyAnswer } from '../contract/index.js';
 import { compileAllowlist } from '../core/ip-allowlist.js';
 import type { Org, Token, User } from '../core/model.js';
@@ -14,6 +15,7 @@ import { findUserById } from '../store/users.js';
 import { rolePermissions, standingIn } from './access.js';
 import type { ServiceContext } from './context.js';
 import { UNKNOWN_TOKEN, type TokenRecord } from './token-cache.js';
+import { tokensEnabled } from './tokens/rules.js';
 
 export type VerifyRequest = {
   secret: string;
@@ -152,7 +154,7 @@ async function buildRecord(ctx: ServiceContext, token: Token, now: number): Prom
     token,
     owner: facts.owner,
     ownerType: facts.ownerType,
-    blocked: blockedBy(token, facts),
+    blocked: blockedBy(token, facts, ctx.config),
     acceptsXApiKey: facts.org.tokenPolicy.accept_x_api_key,
     allowsAddress: compileAllowlist(token.ipAllowlist),
     effectiveScopes,
@@ -190,11 +192,14 @@ async function loadFacts(ctx: ServiceContext, token: Token): Promise<Facts | nul
   };
 }
 
-function blockedBy(token: Token, facts: Facts): string | null {
+function blockedBy(token: Token, facts: Facts, config: Config): string | null {
   if (!facts.ownerActive) return "The token's owner is not active.";
   if (token.impersonation && !facts.creatorPermissions?.has('tokens.impersonate')) {
     return 'The creator of this impersonation token may no longer impersonate.';
   }
+  // Nothing is written to the tokens: moving the org back to a plan with tokens restores them.
+  // A plan change drops the org's records (`ctx.invalidate.org`), so this is asked afresh.
+  if (!tokensEnabled(config, facts.org)) return `The organization's ${facts.org.plan} plan does not include API tokens.`;
   return null;
 }
 

@@ -17,6 +17,7 @@ import {
 } from '../store/verifiers.js';
 import { requireSiteAdmin, type Caller, type RequestMeta } from './access.js';
 import { actorOf, recordAudit } from './audit.js';
+import { countFailedAuthentication, refuseThrottledClient } from './authentication.js';
 import type { ServiceContext } from './context.js';
 import { mapPage, pageOf, rowsToFetch, type Page, type PageRequest } from './pages.js';
 import { noteRejectedUse } from './rejections.js';
@@ -86,12 +87,17 @@ const TOUCH_INTERVAL_MS = 60_000;
 /**
  * The verifier a secret belongs to, or InvalidToken. Like the token verify path: a malformed
  * secret or a bad checksum is refused before any read, and a cached verifier awaits nothing.
- * `expectedId` is for HTTP Basic, where the verifier id travels beside the secret.
+ * `from.ip` is the address presenting it: a refusal counts against its failed-authentication
+ * limit, and an address over that limit is refused (429) before the secret is looked at.
+ * `from.expectedId` is for HTTP Basic, where the verifier id travels beside the secret.
  */
-export async function authenticateVerifier(ctx: ServiceContext, secret: string, expectedId?: string): Promise<Verifier> {
-  if (parseApiKey(secret, verifierPrefix(ctx.config.tokenPrefix)) === null) {
-    throw new InvalidToken('The verifier credential is not valid.');
-  }
+export async function authenticateVerifier(ctx: ServiceContext, secret: string, from: { ip: string | null; expectedId?: string }): Promise<Verifier> {
+  refuseThrottledClient(ctx, from.ip);
+  const refuse = (message = 'The verifier credential is not valid.'): never => {
+    countFailedAuthentication(ctx, from.ip);
+    throw new InvalidToken(message);
+  };
+  if (parseApiKey(secret, verifierPrefix(ctx.config.tokenPrefix)) === null) refuse();
   const key = memoryKey(secret);
   const now = ctx.clock.now();
   let entry = ctx.verifiers.get(key, now);
@@ -99,12 +105,12 @@ export async function authenticateVerifier(ctx: ServiceContext, secret: string, 
     const digest = digestSecret(ctx.pepper, secret);
     const ticket = ctx.verifiers.ticket();
     const verifier = await findVerifierByDigest(ctx.db, digest);
-    if (!verifier || !sameDigest(verifier.digest, digest)) throw new InvalidToken('The verifier credential is not valid.');
+    if (!verifier || !sameDigest(verifier.digest, digest)) return refuse();
     entry = ctx.verifiers.set(key, verifier, now, ticket);
   }
   const { verifier } = entry;
-  if (verifier.revokedAt !== null) throw new InvalidToken('The verifier credential was revoked.');
-  if (expectedId !== undefined && verifier.id !== expectedId) throw new InvalidToken('The verifier credential is not valid.');
+  if (verifier.revokedAt !== null) refuse('The verifier credential was revoked.');
+  if (from.expectedId !== undefined && verifier.id !== from.expectedId) refuse();
   if (now - entry.touchedAt >= TOUCH_INTERVAL_MS) {
     entry.touchedAt = now;
     touchVerifier(ctx.db, verifier.id, now).catch((error: unknown) => ctx.log.error({ err: error }, 'could not record a verifier use'));
@@ -122,7 +128,7 @@ export async function verifyPresentedToken(ctx: ServiceContext, question: Verify
   }
   // Without an address, a token restricted to some addresses fails closed (IP_NOT_ALLOWED).
   const ip = question.ip ?? null;
-  const result = await verifyToken(ctx, { secret: question.token, requiredScopes: question.scopes ?? [], ip });
+  const result = await verifyToken(ctx, { secret: question.token, requiredScopes: question.scopes ?? [], ip, viaXApiKey: question.header === 'x-api-key' });
   if (!result.valid && result.record) noteRejectedUse(ctx, result.record.token, result.code, { ...meta, ip });
   return result;
 }

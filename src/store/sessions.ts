@@ -21,3 +21,8 @@ export async function deleteSession(db: Executor, idDigest: string): Promise<voi
 export async function deleteSessionsOfUser(db: Executor, userId: string): Promise<void> {
   await db.deleteFrom('sessions').where('user_id', '=', userId).execute();
 }
+
+/** Sessions past their end: they are refused anyway; this keeps the table from growing. */
+export async function deleteExpiredSessions(db: Executor, nowMs: number): Promise<void> {
+  await db.deleteFrom('sessions').where('expires_at', '<=', nowMs).execute();
+}

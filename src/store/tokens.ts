@@ -84,6 +84,8 @@ export async function countActiveTokens(db: Executor, orgId: string, ownerId: st
 export type TokenListFilter = {
   orgId: string;
   ownerId?: string | undefined;
+  /** Only this token (a service account's token sees itself alone). */
+  id?: string | undefined;
   /** Hide impersonation tokens (from those without `tokens.impersonate`). */
   hideImpersonation: boolean;
   /** Only impersonation tokens (for holders of `tokens.impersonate` without `tokens.manage`). */
@@ -106,6 +108,7 @@ export async function listTokens(db: Executor, f: TokenListFilter): Promise<Toke
   const now = f.nowMs;
   let query = db.selectFrom('tokens').selectAll().where('org_id', '=', f.orgId);
   if (f.ownerId !== undefined) query = query.where('owner_id', '=', f.ownerId);
+  if (f.id !== undefined) query = query.where('id', '=', f.id);
   if (f.hideImpersonation) query = query.where('impersonation', '=', 0);
   if (f.onlyImpersonation) query = query.where('impersonation', '=', 1);
   if (f.kind !== undefined) query = query.where('kind', '=', f.kind);

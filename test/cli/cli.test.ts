@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI, startBuiltServer } from '../server-process.js';
+import { CLI, signInOverHttp, startBuiltServer } from '../server-process.js';
 
 /** An empty config home, so no login stored on this machine reaches the tests. */
 const NO_LOGIN = mkdtempSync(join(tmpdir(), 'keyward-no-login-'));
@@ -110,14 +110,7 @@ describe('token commands against a running server', () => {
 
   beforeAll(async () => {
     server = await startBuiltServer({ KEYWARD_ADMIN_EMAIL: 'admin@example.com', KEYWARD_ADMIN_PASSWORD: 'admin password' });
-    const signIn = await fetch(`${server.url}/api/v1/session`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ email: 'admin@example.com', password: 'admin password' }),
-    });
-    const cookies = signIn.headers.getSetCookie().map((c) => c.split(';')[0]!);
-    const csrf = cookies.find((c) => c.startsWith('kw_csrf='))!.split('=')[1]!;
-    const headers = { cookie: cookies.join('; '), 'x-csrf-token': csrf, 'content-type': 'application/json' };
+    const { headers } = await signInOverHttp(server.url, { email: 'admin@example.com', password: 'admin password' });
     const org = await fetch(`${server.url}/api/v1/orgs`, {
       method: 'POST',
       headers,
@@ -129,9 +122,9 @@ describe('token commands against a running server', () => {
       headers,
       body: JSON.stringify({
         name: 'cli',
-        // A token can only grant what it holds itself.
+        // A token can only grant what it holds itself: its scopes, and no longer a life than its own.
         scopes: ['keyward:tokens:read', 'keyward:tokens:write', 'devices:read', 'metrics:read'],
-        expires_in_days: 30,
+        expires_in_days: 90,
       }),
     });
     managementToken = ((await token.json()) as { secret: string }).secret;

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { readCredential } from '../../src/core/credentials.js';
+import { bodyCarriesToken, queryCarriesToken, readCredential } from '../../src/core/credentials.js';
 
 /** Printable ASCII without spaces: what a token may be made of (RFC 6750 b64token and more). */
 const tokens = fc.string({ unit: fc.integer({ min: 0x21, max: 0x7e }).map((c) => String.fromCharCode(c)), minLength: 1, maxLength: 80 });
@@ -77,5 +77,27 @@ describe('readCredential', () => {
         expect(readCredential(headers.flat())).toEqual({ kind: 'none' });
       }),
     );
+  });
+});
+
+describe('queryCarriesToken', () => {
+  it('finds access_token in a query string however its name is encoded, and nothing elsewhere', () => {
+    for (const target of ['/x?access_token=a', '/x?a=1&access_token=', '/x?access%5Ftoken=a', '/x?access%5ftoken=a&b=2', '/x?b=1&access_token']) {
+      expect(queryCarriesToken(target), target).toBe(true);
+    }
+    for (const target of ['/x', '/x?', '/access_token', '/x?token=a', '/x?access_tokens=a', '/x?xaccess_token=a', '/x?b=access_token']) {
+      expect(queryCarriesToken(target), target).toBe(false);
+    }
+    expect(queryCarriesToken('/oauth/revoke?token=a', ['token', 'access_token'])).toBe(true);
+  });
+});
+
+describe('bodyCarriesToken', () => {
+  it('finds access_token at the top of an object body only', () => {
+    expect(bodyCarriesToken({ access_token: 'a' })).toBe(true);
+    expect(bodyCarriesToken({ access_token: undefined })).toBe(true);
+    for (const body of [undefined, null, '', 'access_token', [{ access_token: 'a' }], { token: 'a' }, { nested: { access_token: 'a' } }, Object.create({ access_token: 'a' })]) {
+      expect(bodyCarriesToken(body)).toBe(false);
+    }
   });
 });

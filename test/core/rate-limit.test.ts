@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RateLimiter } from '../../src/core/rate-limit.js';
+import { AddressRateLimiter, RateLimiter } from '../../src/core/rate-limit.js';
 
 describe('RateLimiter', () => {
   it('blocks a key at its limit until the window ends, and keys apart', () => {
@@ -22,5 +22,40 @@ describe('RateLimiter', () => {
     for (let i = 0; i < 100; i++) limiter.hit(`k${i}`, 0);
     expect(limiter.blockedFor('k0', 0)).toBe(0); // evicted: the oldest go first
     expect(limiter.blockedFor('k99', 0)).toBe(1000);
+  });
+});
+
+describe('RateLimiter.release', () => {
+  it('takes back an attempt of the window it was counted in, and nothing after', () => {
+    const limiter = new RateLimiter(2, 1000);
+    const first = limiter.hit('a', 0);
+    limiter.hit('a', 10);
+    expect(limiter.blockedFor('a', 10)).toBeGreaterThan(0);
+    limiter.release('a', first);
+    expect(limiter.blockedFor('a', 10)).toBe(0);
+    limiter.release('a', first);
+    limiter.release('a', first);
+    limiter.hit('a', 20);
+    limiter.hit('a', 20);
+    expect(limiter.blockedFor('a', 20)).toBeGreaterThan(0);
+    // A reservation from an earlier window gives nothing back in the next.
+    const next = limiter.hit('b', 0);
+    limiter.hit('b', 1_000);
+    limiter.hit('b', 1_000);
+    limiter.release('b', next);
+    expect(limiter.blockedFor('b', 1_000)).toBeGreaterThan(0);
+  });
+});
+
+describe('AddressRateLimiter', () => {
+  it('counts an IPv6 client by its /64 and anything else that is no address as one unknown client', () => {
+    const limiter = new AddressRateLimiter(2, 1000);
+    limiter.hit('2001:db8::1', 0);
+    limiter.hit('2001:db8::2', 0);
+    expect(limiter.blockedFor('2001:db8::ffff', 0)).toBe(1000);
+    expect(limiter.blockedFor('2001:db8:0:1::1', 0)).toBe(0);
+    limiter.hit('garbage-1', 0);
+    limiter.hit('garbage-2', 0);
+    expect(limiter.blockedFor('unknown', 0)).toBe(1000);
   });
 });

@@ -60,10 +60,13 @@ describe.skipIf(!browserAvailable())('portal: managing an org', () => {
     const created = page.getByRole('dialog', { name: 'Token created' });
     const secret = await created.getByTestId('secret').inputValue();
     const me = (await (await fetch(`${server.url}/api/v1/me`, { headers: { authorization: `Bearer ${secret}` } })).json()) as {
-      user: { email: string };
-      token: { impersonation: boolean };
+      user: { id: string; email: string | null };
+      token: { impersonation: boolean; owner: { id: string }; created_by: { id: string } };
     };
-    expect(me.user.email).toBe(BOB.email);
+    // A product-only token learns only its own facts (no email): it acts as Bob, made by the admin.
+    expect(me.user.email).toBeNull();
+    expect(me.token.owner.id).toBe(me.user.id);
+    expect(me.token.created_by.id).not.toBe(me.user.id);
     expect(me.token.impersonation).toBe(true);
     await created.getByRole('button', { name: 'Done' }).click();
   });

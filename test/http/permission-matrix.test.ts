@@ -261,15 +261,15 @@ describe('permission matrix of the token routes', () => {
   }
 });
 
-/** Deployment-wide routes: only a site admin's own session (or plain token) reaches them. */
-const SITE_PERSONAS = ['site admin', 'org owner', "owner's impersonation token for a site admin"] as const;
+/** Deployment-wide routes: only a site admin's own session reaches them, never a token (issue 9, finding 1). */
+const SITE_PERSONAS = ['site admin', 'org owner', "owner's impersonation token for a site admin", "site admin's token with every keyward scope"] as const;
 type SiteFixture = { orgId: string };
 
 // prettier-ignore
 const SITE_MATRIX: [row: string, call: { method: 'POST' | 'PATCH'; url: (f: SiteFixture) => string; payload: object }, expected: number[]][] = [
-  ['POST /users',      { method: 'POST', url: () => '/api/v1/users', payload: { email: 'new@example.test', name: 'New', password: PASSWORD } }, [201, 403, 403]],
-  ['POST /verifiers',  { method: 'POST', url: () => '/api/v1/verifiers', payload: { name: 'resource server' } },                               [201, 403, 403]],
-  ['PATCH org plan',   { method: 'PATCH', url: (f) => `/api/v1/orgs/${f.orgId}`, payload: { plan: 'classroom_pro' } },                        [200, 403, 403]],
+  ['POST /users',      { method: 'POST', url: () => '/api/v1/users', payload: { email: 'new@example.test', name: 'New', password: PASSWORD } }, [201, 403, 403, 403]],
+  ['POST /verifiers',  { method: 'POST', url: () => '/api/v1/verifiers', payload: { name: 'resource server' } },                               [201, 403, 403, 403]],
+  ['PATCH org plan',   { method: 'PATCH', url: (f) => `/api/v1/orgs/${f.orgId}`, payload: { plan: 'classroom_pro' } },                        [200, 403, 403, 403]],
 ];
 
 async function arrangeSite(persona: (typeof SITE_PERSONAS)[number]): Promise<{ headers: Record<string, string>; fixture: SiteFixture }> {
@@ -283,7 +283,7 @@ async function arrangeSite(persona: (typeof SITE_PERSONAS)[number]): Promise<{ h
   if (persona === 'site admin') return { headers: await signIn(t.app, root), fixture };
   if (persona === 'org owner') return { headers: await signIn(t.app, owner), fixture };
   const scopes = ['keyward:admin', 'keyward:tokens:read', 'keyward:tokens:write', 'keyward:audit:read'];
-  const { secret } = await makeToken(t.ctx, org, root, { impersonatedBy: owner, scopes });
+  const { secret } = await makeToken(t.ctx, org, root, { ...(persona === "site admin's token with every keyward scope" ? {} : { impersonatedBy: owner }), scopes });
   return { headers: { authorization: `Bearer ${secret}` }, fixture };
 }
 

@@ -13,12 +13,22 @@ export class ApiError extends Error {
   }
 }
 
-const CSRF_COOKIE = 'kw_csrf';
+/**
+ * The CSRF cookie the server sets: `__Host-kw_csrf` behind TLS (the prefix keeps other subdomains
+ * and plain-HTTP pages from planting it), `kw_csrf` otherwise. The prefixed one wins when both are
+ * there, as the server only reads the prefixed session cookie then.
+ */
+const CSRF_COOKIES = ['__Host-kw_csrf', 'kw_csrf'];
 
 function csrfToken(): string | null {
+  const cookies = new Map<string, string>();
   for (const part of document.cookie.split(';')) {
     const [name, ...rest] = part.trim().split('=');
-    if (name === CSRF_COOKIE) return decodeURIComponent(rest.join('='));
+    if (name) cookies.set(name, rest.join('='));
+  }
+  for (const name of CSRF_COOKIES) {
+    const value = cookies.get(name);
+    if (value !== undefined) return decodeURIComponent(value);
   }
   return null;
 }

@@ -1,4 +1,5 @@
 import { authenticateRoutes } from '../auth.js';
+import { authorizeRoutes } from '../authorize.js';
 import type { RoutePlugin } from '../route-plugin.js';
 import auditEvents from './audit-events.js';
 import leaks from './leaks.js';
@@ -19,9 +20,13 @@ import verifiers from './verifiers.js';
 import verify from './verify.js';
 import webhooks from './webhooks.js';
 
-/** The management API under `/api/v1`, one module per resource; every route authenticates unless it says otherwise. */
+/**
+ * The management API under `/api/v1`, one module per resource; every route authenticates unless it
+ * says otherwise, and runs the guard it declares before its input is validated.
+ */
 const api: RoutePlugin = async (app, options) => {
   authenticateRoutes(app, options.ctx);
+  authorizeRoutes(app, options.ctx);
   for (const resource of [session, setup, me, orgs, scopes, members, roles, serviceAccounts, users, tokens, memberTokens, selfTokens, auditEvents, verifiers, verify, revocations, leaks, webhooks]) {
     await app.register(resource, { ctx: options.ctx });
   }

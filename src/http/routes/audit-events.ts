@@ -5,6 +5,7 @@ import { AuditEventSchema, AuditEventsQuery, OrgParams, Page, Ref, type AuditEve
 import type { Caller } from '../../services/access.js';
 import { exportAuditLog, listAuditLog, type AuditLogScope } from '../../services/audit-log.js';
 import type { ServiceContext } from '../../services/context.js';
+import { inOrg, siteAdminOnly } from '../authorize.js';
 import { operation } from '../operation.js';
 import { CONTENT_DISPOSITION } from '../responses.js';
 import type { RoutePlugin } from '../route-plugin.js';
@@ -40,6 +41,7 @@ const auditEvents: RoutePlugin = async (app, { ctx }) => {
     '/orgs/:org/audit-events',
     operation({
       id: 'listOrgAuditEvents',
+      authorize: inOrg('audit.read', 'read'),
       tag: 'audit',
       summary: "The org's audit log, newest first; filterable, paginated, exportable as CSV or NDJSON",
       description: `Needs the audit.read permission (tokens: keyward:audit:read). ${EXPORT_NOTE}`,
@@ -56,9 +58,10 @@ const auditEvents: RoutePlugin = async (app, { ctx }) => {
     '/audit-events',
     operation({
       id: 'listDeploymentAuditEvents',
+      authorize: siteAdminOnly,
       tag: 'audit',
       summary: "The deployment's own audit log (sign-ins, users, verifiers): site admins only",
-      description: `Events that belong to no org. Site admins only (tokens: keyward:admin). ${EXPORT_NOTE}`,
+      description: `Events that belong to no org. A site admin's session only: no token reads it, whatever its scopes. ${EXPORT_NOTE}`,
       noHead: true,
       querystring: AuditEventsQuery,
       responses: { 200: auditPage },

@@ -1,6 +1,7 @@
+import { isIP } from 'node:net';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
-import { readCredential } from '../../core/credentials.js';
+import { queryCarriesToken, readCredential } from '../../core/credentials.js';
 import { checkForwarded, type ForwardedRequest } from '../../services/forward-auth.js';
 import type { ServiceContext } from '../../services/context.js';
 import { operation, summarized } from '../operation.js';
@@ -44,13 +45,19 @@ function forwarded(request: FastifyRequest): ForwardedRequest {
   const uri = single(request, 'x-original-uri') ?? single(request, 'x-forwarded-uri') ?? suffix;
   // The gateway appends the address it saw to X-Forwarded-For: the last entry is the end user's.
   const chain = single(request, 'x-forwarded-for')?.split(',').map((entry) => entry.trim()).filter((entry) => entry !== '');
+  const forwardedFor = chain?.[chain.length - 1];
+  // Not an address (a port, a name, garbage) is never used as one: not for allowlists, not as a limit's key.
+  const clientAddressInvalid = forwardedFor !== undefined && isIP(forwardedFor) === 0;
   return {
     credential: readCredential(request.raw.rawHeaders),
     gatewayVerifier: single(request, 'x-keyward-verifier'),
     gatewayIp: request.socket.remoteAddress ?? '',
     method,
     uri,
-    client: { ip: chain?.[chain.length - 1] ?? request.ip ?? null, userAgent: single(request, 'user-agent') ?? null },
+    // The original request's URL, and this one's (Envoy's carries it): a token in either is refused.
+    tokenInUrl: queryCarriesToken(request.url) || (uri !== undefined && queryCarriesToken(uri)),
+    clientAddressInvalid,
+    client: { ip: clientAddressInvalid ? null : (forwardedFor ?? request.ip ?? null), userAgent: single(request, 'user-agent') ?? null },
   };
 }
 
@@ -79,7 +86,7 @@ const forwardAuth: RoutePlugin = async (app, { ctx }) => {
       auth: 'public',
       security: [{ gatewayVerifier: [], bearerAuth: [] }, { gatewayVerifier: [], apiKeyHeader: [] }, { bearerAuth: [] }],
       responses: { 200: success('Let it through, with these headers for the upstream.', Type.Null(), GRANT_HEADERS) },
-      problems: [401, 403],
+      problems: [401, 403, 429],
     });
     app.route({ ...summarized(spec), exposeHeadRoute: false, method, url: PREFIX, handler });
   }

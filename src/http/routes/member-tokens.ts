@@ -1,5 +1,6 @@
 import { ImpersonationTokenBody, MemberParams, TokenWithSecretSchema } from '../../contract/index.js';
 import { createImpersonationToken } from '../../services/tokens/create.js';
+import { mayImpersonate } from '../authorize.js';
 import { operation } from '../operation.js';
 import { success } from '../responses.js';
 import type { RoutePlugin } from '../route-plugin.js';
@@ -10,6 +11,7 @@ const memberTokens: RoutePlugin = async (app, { ctx }) => {
     '/orgs/:org/members/:user/tokens',
     operation({
       id: 'createImpersonationToken',
+      authorize: mayImpersonate,
       tag: 'tokens',
       summary: 'Create an impersonation token on behalf of a member (tokens.impersonate)',
       description:

@@ -1,5 +1,6 @@
 import { AddMemberBody, ChangeRoleBody, MemberParams, MembershipSchema, OrgParams, Page, PageQuerySchema } from '../../contract/index.js';
 import { addMember, changeMemberRole, listMembers, removeMember } from '../../services/members.js';
+import { inOrg } from '../authorize.js';
 import { operation } from '../operation.js';
 import { noContent, success } from '../responses.js';
 import type { RoutePlugin } from '../route-plugin.js';
@@ -9,6 +10,7 @@ const members: RoutePlugin = async (app, { ctx }) => {
     '/orgs/:org/members',
     operation({
       id: 'listMembers',
+      authorize: inOrg(['members.manage', 'tokens.manage', 'tokens.impersonate'], 'read'),
       tag: 'members',
       summary: 'List the members (members.manage, tokens.manage or tokens.impersonate)',
       description: 'In user id order. Service accounts are listed too.',
@@ -23,6 +25,7 @@ const members: RoutePlugin = async (app, { ctx }) => {
     '/orgs/:org/members',
     operation({
       id: 'addMember',
+      authorize: inOrg('members.manage', 'write'),
       tag: 'members',
       summary: 'Add an existing user to the org with a role (members.manage)',
       description:
@@ -40,6 +43,7 @@ const members: RoutePlugin = async (app, { ctx }) => {
     '/orgs/:org/members/:user',
     operation({
       id: 'changeMemberRole',
+      authorize: inOrg('members.manage', 'write'),
       tag: 'members',
       summary: "Change a member's role (members.manage)",
       description: "The last owner cannot be demoted (409). The member's tokens are at once limited to the new role.",
@@ -55,6 +59,7 @@ const members: RoutePlugin = async (app, { ctx }) => {
     '/orgs/:org/members/:user',
     operation({
       id: 'removeMember',
+      authorize: inOrg('members.manage', 'write'),
       tag: 'members',
       summary: 'Remove a member (members.manage); all their tokens in the org are disabled',
       description: 'The last owner cannot be removed (409). Service accounts are deactivated instead.',

@@ -1,8 +1,8 @@
 import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { IntrospectionSchema, OAuthTokenForm } from '../../contract/index.js';
-import { readBasicCredential } from '../../core/credentials.js';
-import { InvalidClient, KeywardError, ValidationFailed } from '../../core/errors.js';
+import { bodyCarriesToken, queryCarriesToken, readBasicCredential } from '../../core/credentials.js';
+import { InvalidClient, InvalidRequest, KeywardError, RateLimited, ValidationFailed } from '../../core/errors.js';
 import { introspect, revokeByPossession } from '../../services/oauth.js';
 import { authenticateVerifier } from '../../services/verifiers.js';
 import { requestMeta } from '../auth.js';
@@ -12,6 +12,8 @@ import type { RoutePlugin } from '../route-plugin.js';
 import { noStore } from './secrets.js';
 
 const FORM = 'application/x-www-form-urlencoded';
+const URL_TOKEN_PARAMETERS = ['token', 'access_token'];
+const TOKEN_IN_URL = 'A token in the URL is not accepted (it would reach logs): send it in the form body.';
 
 /** The OpenAPI request body of these routes is a form, not JSON. */
 function formOperation<T extends { schema: object }, E extends object>(options: T, extra?: E): T & E {
@@ -36,9 +38,18 @@ const oauth: RoutePlugin = async (app, { ctx }) => {
   const authenticateClient = async (request: FastifyRequest) => {
     const client = readBasicCredential(request.raw.rawHeaders);
     if (!client) throw new InvalidClient();
-    await authenticateVerifier(ctx, client.secret, client.id).catch((error: unknown) => {
-      throw error instanceof KeywardError ? new InvalidClient('The verifier id and secret do not match a verifier credential.') : error;
+    await authenticateVerifier(ctx, client.secret, { ip: requestMeta(request).ip, expectedId: client.id }).catch((error: unknown) => {
+      // An address over its failed-authentication limit keeps its 429.
+      throw error instanceof KeywardError && !(error instanceof RateLimited) ? new InvalidClient('The verifier id and secret do not match a verifier credential.') : error;
     });
+  };
+  // RFC 7009 §2.1 and RFC 7662 §2.1: the token travels in the form body. One in the URL would reach
+  // logs; `access_token` beside the form's `token` is a second one (DESIGN §3). Neither is read.
+  const refuseTokenInUrl = async (request: FastifyRequest) => {
+    if (queryCarriesToken(request.url, URL_TOKEN_PARAMETERS)) throw new InvalidRequest(TOKEN_IN_URL);
+  };
+  const refuseAccessTokenInBody = async (request: FastifyRequest) => {
+    if (bodyCarriesToken(request.body)) throw new InvalidRequest('Send the token as the form\'s token parameter only, not as access_token.');
   };
 
   app.post(
@@ -55,9 +66,9 @@ const oauth: RoutePlugin = async (app, { ctx }) => {
         security: [{ verifierBasic: [] }],
         body: OAuthTokenForm,
         responses: { 200: success('What the token is, if it is active.', IntrospectionSchema) },
-        problems: [401],
+        problems: [401, 429],
       }),
-      { onRequest: authenticateClient },
+      { onRequest: [authenticateClient, refuseTokenInUrl], preValidation: refuseAccessTokenInBody },
     ),
     async (request, reply) => noStore(reply).send(await introspect(ctx, request.body.token)),
   );
@@ -76,6 +87,7 @@ const oauth: RoutePlugin = async (app, { ctx }) => {
         body: OAuthTokenForm,
         responses: { 200: success('Revoked, or nothing to revoke: an empty object either way.', Type.Object({})) },
       }),
+      { onRequest: refuseTokenInUrl, preValidation: refuseAccessTokenInBody },
     ),
     async (request, reply) => {
       await revokeByPossession(ctx, request.body.token, requestMeta(request));

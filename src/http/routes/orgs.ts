@@ -1,5 +1,6 @@
 import { CreateOrgBody, OrgParams, OrgSchema, Page, PageQuerySchema, UpdateOrgBody } from '../../contract/index.js';
 import { createOrg, getOrg, listMyOrgs, updateOrg } from '../../services/orgs.js';
+import { mayUpdateOrg, siteAdminOnly } from '../authorize.js';
 import { operation } from '../operation.js';
 import { success } from '../responses.js';
 import type { RoutePlugin } from '../route-plugin.js';
@@ -21,6 +22,7 @@ const orgs: RoutePlugin = async (app, { ctx }) => {
     '/orgs',
     operation({
       id: 'createOrg',
+      authorize: siteAdminOnly,
       tag: 'orgs',
       summary: 'Create an org (site admin)',
       description: 'A taken slug is 409; an owner_email that names no active user is 422.',
@@ -37,6 +39,7 @@ const orgs: RoutePlugin = async (app, { ctx }) => {
       id: 'getOrg',
       tag: 'orgs',
       summary: 'An org with its plan, features and token policy',
+      description: 'Any member reads it; a token needs a keyward:* scope.',
       params: OrgParams,
       responses: { 200: success('The org.', OrgSchema) },
     }),
@@ -47,6 +50,7 @@ const orgs: RoutePlugin = async (app, { ctx }) => {
     '/orgs/:org',
     operation({
       id: 'updateOrg',
+      authorize: mayUpdateOrg,
       tag: 'orgs',
       summary: 'Rename an org, change its token policy (org.manage), plan or features (site admin)',
       description: 'token_policy is merged into the current policy and must stay within the deployment bounds (422 otherwise).',

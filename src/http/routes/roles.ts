@@ -1,5 +1,6 @@
 import { CreateRoleBody, OrgParams, Page, RoleParams, RoleSchema, UpdateRoleBody } from '../../contract/index.js';
 import { createRole, deleteRole, listRoles, updateRole } from '../../services/roles.js';
+import { inOrg } from '../authorize.js';
 import { operation } from '../operation.js';
 import { noContent, success } from '../responses.js';
 import type { RoutePlugin } from '../route-plugin.js';
@@ -9,6 +10,7 @@ const roles: RoutePlugin = async (app, { ctx }) => {
     '/orgs/:org/roles',
     operation({
       id: 'listRoles',
+      authorize: inOrg(['roles.manage', 'members.manage'], 'read'),
       tag: 'roles',
       summary: 'Built-in roles (read-only) and then custom roles (roles.manage or members.manage)',
       description: 'Not paginated.',
@@ -22,6 +24,7 @@ const roles: RoutePlugin = async (app, { ctx }) => {
     '/orgs/:org/roles',
     operation({
       id: 'createRole',
+      authorize: inOrg('roles.manage', 'write'),
       tag: 'roles',
       summary: 'Create a custom role (roles.manage)',
       description: 'A role cannot grant a permission its creator lacks (403). A name taken by a built-in or custom role is 409.',
@@ -37,6 +40,7 @@ const roles: RoutePlugin = async (app, { ctx }) => {
     '/orgs/:org/roles/:role',
     operation({
       id: 'updateRole',
+      authorize: inOrg('roles.manage', 'write'),
       tag: 'roles',
       summary: "Change a custom role (roles.manage); its holders' tokens follow at once",
       params: RoleParams,
@@ -51,6 +55,7 @@ const roles: RoutePlugin = async (app, { ctx }) => {
     '/orgs/:org/roles/:role',
     operation({
       id: 'deleteRole',
+      authorize: inOrg('roles.manage', 'write'),
       tag: 'roles',
       summary: 'Delete a custom role (roles.manage); 409 while a member holds it',
       params: RoleParams,

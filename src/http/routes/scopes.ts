@@ -11,7 +11,7 @@ const scopes: RoutePlugin = async (app, { ctx }) => {
       id: 'listOrgScopes',
       tag: 'orgs',
       summary: 'The scope catalog as this org may use it',
-      description: 'Scopes gated by a feature or plan the org lacks are not listed. Any member may read it. Not paginated.',
+      description: 'Scopes gated by a feature or plan the org lacks are not listed. Any member may read it; a token needs a keyward:* scope. Not paginated.',
       params: OrgParams,
       responses: { 200: success('Every scope the org may grant.', Page(ScopeSchema)) },
     }),

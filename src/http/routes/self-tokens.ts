@@ -3,6 +3,7 @@ import { SelfRotateBody, TokenWithSecretSchema } from '../../contract/index.js';
 import { readCredential } from '../../core/credentials.js';
 import { InvalidRequest, Unauthenticated } from '../../core/errors.js';
 import { DEFAULT_SELF_GRACE_SECONDS } from '../../core/policy.js';
+import { refuseThrottledClient } from '../../services/authentication.js';
 import type { ServiceContext } from '../../services/context.js';
 import { detectRotatedReuse, rotateSelf } from '../../services/tokens/rotation.js';
 import { requestMeta } from '../auth.js';
@@ -19,7 +20,10 @@ async function checkPresentedToken(ctx: ServiceContext, request: FastifyRequest)
   const credential = readCredential(request.raw.rawHeaders);
   if (credential.kind === 'invalid') throw new InvalidRequest(credential.reason);
   if (credential.kind === 'none') throw new Unauthenticated('Present the token to rotate as a Bearer token or in X-API-Key.');
-  await detectRotatedReuse(ctx, credential.token, requestMeta(request));
+  const meta = requestMeta(request);
+  // Reuse detection reads the store: an address over its failed-authentication limit stops first.
+  refuseThrottledClient(ctx, meta.ip);
+  await detectRotatedReuse(ctx, credential.token, meta);
 }
 
 const selfTokens: RoutePlugin = async (app, { ctx }) => {

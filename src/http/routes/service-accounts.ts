@@ -1,5 +1,6 @@
 import { CreateServiceAccountBody, OrgParams, Page, PageQuerySchema, ServiceAccountParams, ServiceAccountSchema } from '../../contract/index.js';
 import { createServiceAccount, deactivateServiceAccount, listServiceAccounts } from '../../services/service-accounts.js';
+import { inOrg } from '../authorize.js';
 import { operation } from '../operation.js';
 import { noContent, success } from '../responses.js';
 import type { RoutePlugin } from '../route-plugin.js';
@@ -9,6 +10,7 @@ const serviceAccounts: RoutePlugin = async (app, { ctx }) => {
     '/orgs/:org/service-accounts',
     operation({
       id: 'createServiceAccount',
+      authorize: inOrg('tokens.manage', 'write'),
       tag: 'service accounts',
       summary: 'Create a service account that owns tokens for automations (tokens.manage)',
       params: OrgParams,
@@ -22,6 +24,7 @@ const serviceAccounts: RoutePlugin = async (app, { ctx }) => {
     '/orgs/:org/service-accounts',
     operation({
       id: 'listServiceAccounts',
+      authorize: inOrg('tokens.manage', 'read'),
       tag: 'service accounts',
       summary: "The org's service accounts, newest first (tokens.manage)",
       params: OrgParams,
@@ -35,6 +38,7 @@ const serviceAccounts: RoutePlugin = async (app, { ctx }) => {
     '/orgs/:org/service-accounts/:id',
     operation({
       id: 'deactivateServiceAccount',
+      authorize: inOrg('tokens.manage', 'write'),
       tag: 'service accounts',
       summary: 'Deactivate a service account and disable all its tokens (tokens.manage)',
       description: 'It stays listed as deactivated; its tokens are not re-enabled automatically.',

@@ -14,14 +14,17 @@ const session: RoutePlugin = async (app, { ctx }) => {
       id: 'signIn',
       tag: 'session',
       summary: 'Sign in with email and password',
-      description: 'Sets an HttpOnly session cookie and a kw_csrf cookie whose value state-changing requests send as X-CSRF-Token.',
+      description:
+        'Sets an HttpOnly session cookie and a kw_csrf cookie whose value state-changing requests send as X-CSRF-Token (named __Host-kw_session and __Host-kw_csrf behind TLS). ' +
+        'A session cookie sent along ends that session. Failed attempts are limited per account and client address; an address that guessed too often gets 429.',
       auth: 'public',
       body: SignInBody,
       responses: { 200: success('Signed in; the cookies are set.', Ref(UserSchema), SET_COOKIE) },
       problems: [401, 429],
     }),
     async (request, reply) => {
-      const signedIn = await signIn(ctx, request.body, requestMeta(request));
+      // A cookie the browser still holds names the session this sign-in replaces.
+      const signedIn = await signIn(ctx, request.body, requestMeta(request), sessionCookie(ctx, request));
       setSessionCookies(ctx, noStore(reply), signedIn);
       return userView(signedIn.user);
     },
@@ -37,9 +40,9 @@ const session: RoutePlugin = async (app, { ctx }) => {
       responses: { 204: noContent('Signed out; the cookies are cleared.') },
     }),
     async (request, reply) => {
-      const secret = sessionCookie(request);
+      const secret = sessionCookie(ctx, request);
       if (secret) await signOut(ctx, secret);
-      clearSessionCookies(reply);
+      clearSessionCookies(ctx, reply);
       return reply.status(204).send(null);
     },
   );

@@ -2,7 +2,7 @@ import { Ref, SetupBody, SetupStatusSchema, UserSchema } from '../../contract/in
 import { completeSetup, setupPending } from '../../services/bootstrap.js';
 import { startSession } from '../../services/sessions.js';
 import { userView } from '../../services/users.js';
-import { requestMeta, setSessionCookies } from '../auth.js';
+import { requestMeta, sessionCookie, setSessionCookies } from '../auth.js';
 import { operation } from '../operation.js';
 import { SET_COOKIE, success } from '../responses.js';
 import type { RoutePlugin } from '../route-plugin.js';
@@ -37,7 +37,7 @@ const setup: RoutePlugin = async (app, { ctx }) => {
     async (request, reply) => {
       const meta = requestMeta(request);
       const user = await completeSetup(ctx, request.body, meta);
-      setSessionCookies(ctx, noStore(reply), await startSession(ctx, user, meta));
+      setSessionCookies(ctx, noStore(reply), await startSession(ctx, user, meta, sessionCookie(ctx, request)));
       return reply.status(201).send(userView(user));
     },
   );

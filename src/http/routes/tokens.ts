@@ -14,6 +14,7 @@ import { createToken } from '../../services/tokens/create.js';
 import { getToken, listTokens } from '../../services/tokens/list.js';
 import { disableToken, enableToken, renameToken, revokeToken } from '../../services/tokens/manage.js';
 import { rotateToken } from '../../services/tokens/rotation.js';
+import { mayCreateTokens, onToken } from '../authorize.js';
 import { operation } from '../operation.js';
 import { success } from '../responses.js';
 import type { RoutePlugin } from '../route-plugin.js';
@@ -27,6 +28,7 @@ const tokens: RoutePlugin = async (app, { ctx }) => {
     '/orgs/:org/tokens',
     operation({
       id: 'createToken',
+      authorize: mayCreateTokens,
       tag: 'tokens',
       summary: 'Create a token; the secret is in this response only',
       params: OrgParams,
@@ -66,6 +68,7 @@ const tokens: RoutePlugin = async (app, { ctx }) => {
     '/orgs/:org/tokens/:id',
     operation({
       id: 'renameToken',
+      authorize: onToken('change'),
       tag: 'tokens',
       summary: 'Rename a token or edit its description',
       description: 'Scopes, owner and expiry are immutable: rotate or create anew to change them.',
@@ -84,7 +87,15 @@ const tokens: RoutePlugin = async (app, { ctx }) => {
   for (const { path, id, summary, use } of transitions) {
     app.post(
       `/orgs/:org/tokens/:id/${path}`,
-      operation({ id, tag: 'tokens', summary, params: TokenParams, responses: { 200: success('The token as it is now.', Token) }, problems: [409, 422] }),
+      operation({
+        id,
+        tag: 'tokens',
+        summary,
+        authorize: onToken('change'),
+        params: TokenParams,
+        responses: { 200: success('The token as it is now.', Token) },
+        problems: [409, 422],
+      }),
       async (request) => use(ctx, request.caller, request.params.org, request.params.id),
     );
   }
@@ -93,6 +104,7 @@ const tokens: RoutePlugin = async (app, { ctx }) => {
     '/orgs/:org/tokens/:id/rotate',
     operation({
       id: 'rotateToken',
+      authorize: onToken('rotate'),
       tag: 'tokens',
       summary: 'Rotate a token: a successor with the same name, scopes, kind and owner',
       description: 'The old token keeps working for the grace period (0 to 7 days), then is revoked. The body may be left out.',

@@ -1,6 +1,7 @@
 import { Type } from 'typebox';
 import { CreateUserBody, Id, Page, PageQuerySchema, Ref, UserSchema } from '../../contract/index.js';
 import { createUserAsSiteAdmin, deactivateUser, listPeople, reactivateUser } from '../../services/users.js';
+import { siteAdminOnly } from '../authorize.js';
 import { operation } from '../operation.js';
 import { success } from '../responses.js';
 import type { RoutePlugin } from '../route-plugin.js';
@@ -13,6 +14,7 @@ const users: RoutePlugin = async (app, { ctx }) => {
     '/users',
     operation({
       id: 'createUser',
+      authorize: siteAdminOnly,
       tag: 'users',
       summary: 'Create a user who signs in with a password (site admin)',
       description: 'A taken email is 409.',
@@ -27,6 +29,7 @@ const users: RoutePlugin = async (app, { ctx }) => {
     '/users',
     operation({
       id: 'listUsers',
+      authorize: siteAdminOnly,
       tag: 'users',
       summary: 'List people, newest first (site admin); service accounts are listed per org',
       querystring: PageQuerySchema,
@@ -39,6 +42,7 @@ const users: RoutePlugin = async (app, { ctx }) => {
     '/users/:user/deactivate',
     operation({
       id: 'deactivateUser',
+      authorize: siteAdminOnly,
       tag: 'users',
       summary: 'Deactivate a user (site admin): their tokens in every org are disabled and their sessions end',
       description: 'Deactivating yourself is 409.',
@@ -53,6 +57,7 @@ const users: RoutePlugin = async (app, { ctx }) => {
     '/users/:user/reactivate',
     operation({
       id: 'reactivateUser',
+      authorize: siteAdminOnly,
       tag: 'users',
       summary: 'Reactivate a user (site admin); their tokens stay disabled until enabled one by one',
       params: UserParams,

@@ -1,5 +1,6 @@
 import { CreateVerifierBody, Page, PageQuerySchema, VerifierParams, VerifierSchema, VerifierWithSecretSchema } from '../../contract/index.js';
 import { createVerifier, listVerifiers, revokeVerifier } from '../../services/verifiers.js';
+import { siteAdminOnly } from '../authorize.js';
 import { operation } from '../operation.js';
 import { noContent, success } from '../responses.js';
 import type { RoutePlugin } from '../route-plugin.js';
@@ -10,6 +11,7 @@ const verifiers: RoutePlugin = async (app, { ctx }) => {
     '/verifiers',
     operation({
       id: 'createVerifier',
+      authorize: siteAdminOnly,
       tag: 'verify',
       summary: 'Create a verifier credential for a resource server (site admin)',
       description: 'The secret is returned once; Keyward keeps only its hash. It can only call verify and introspect.',
@@ -23,6 +25,7 @@ const verifiers: RoutePlugin = async (app, { ctx }) => {
     '/verifiers',
     operation({
       id: 'listVerifiers',
+      authorize: siteAdminOnly,
       tag: 'verify',
       summary: 'List verifier credentials, newest first (site admin)',
       querystring: PageQuerySchema,
@@ -35,6 +38,7 @@ const verifiers: RoutePlugin = async (app, { ctx }) => {
     '/verifiers/:id',
     operation({
       id: 'revokeVerifier',
+      authorize: siteAdminOnly,
       tag: 'verify',
       summary: 'Revoke a verifier credential (site admin)',
       params: VerifierParams,

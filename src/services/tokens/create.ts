@@ -1,4 +1,5 @@
 import type { CreateTokenRequest, NewTokenRequest, TokenWithSecret } from '../../contract/index.js';
+import { allowlistWithinParent, assertEndsWithinParent } from '../../core/delegation.js';
 import { Forbidden } from '../../core/errors.js';
 import { parseAllowlist } from '../../core/ip-allowlist.js';
 import type { User } from '../../core/model.js';
@@ -11,15 +12,27 @@ import { orgAccess, requirePermission, type Caller, type OrgAccess } from '../ac
 import { actorOf, recordAudit } from '../audit.js';
 import type { ServiceContext } from '../context.js';
 import { hashedToken, prepareToken } from './issue.js';
-import { activeMember, assertKindAllowed, assertMayMint, assertTokensEnabled, assertUnderCap, checkScopes, impersonationTarget } from './rules.js';
+import {
+  activeMember,
+  assertKindAllowed,
+  assertMayMint,
+  assertTokensEnabled,
+  assertUnderCap,
+  checkScopes,
+  delegatingToken,
+  impersonationTarget,
+} from './rules.js';
 import { tokenView } from './view.js';
 
-/** `POST /orgs/{org}/tokens`: a token for the caller, or for a service account (`tokens.manage`). */
+/**
+ * `POST /orgs/{org}/tokens`: a token for the caller, or for a service account (`tokens.manage`).
+ * A service account's own token is no exception: its tokens are a manager's to hand out.
+ */
 export async function createToken(ctx: ServiceContext, caller: Caller, orgId: string, request: CreateTokenRequest): Promise<TokenWithSecret> {
   const access = await orgAccess(ctx.db, caller, orgId);
   assertMayMint(caller);
   const ownerId = request.owner_id ?? caller.user.id;
-  const forServiceAccount = ownerId !== caller.user.id;
+  const forServiceAccount = ownerId !== caller.user.id || caller.user.type === 'service_account';
   requirePermission(access, forServiceAccount ? 'tokens.manage' : 'tokens.create', 'write');
   // A site admin acting from outside is no member, and a non-member's token could never verify.
   if (!forServiceAccount && access.role === null) throw new Forbidden('Only members of the organization own its tokens.');
@@ -51,9 +64,13 @@ async function mint(ctx: ServiceContext, access: OrgAccess, request: NewTokenReq
   const kind = request.kind ?? 'api_key';
   assertKindAllowed(policy, kind);
   checkScopes(ctx.config, access, request.scopes);
-  const ipAllowlist = parseAllowlist(request.ip_allowlist ?? []);
+  const requestedAllowlist = request.ip_allowlist === undefined ? undefined : parseAllowlist(request.ip_allowlist);
   const now = ctx.clock.now();
   const expiresAt = resolveExpiration({ expiresInDays: request.expires_in_days, expiresAt: request.expires_at }, policy, now);
+  // A token hands on no more than it has: its scopes (checkScopes), its life and its addresses.
+  const parent = await delegatingToken(ctx.db, caller);
+  if (parent) assertEndsWithinParent(parent, expiresAt, request.expires_at !== undefined ? 'expires_at' : 'expires_in_days');
+  const ipAllowlist = parent ? allowlistWithinParent(parent, requestedAllowlist) : (requestedAllowlist ?? []);
   const { token, secret } = await prepareToken(
     ctx,
     { orgId: org.id, ownerId: owner.id, createdBy: caller.user.id, impersonation, name, description, scopes: request.scopes, kind, ipAllowlist, expiresAt, rotatedFrom: null },

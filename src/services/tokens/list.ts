@@ -6,7 +6,7 @@ import { listTokens as selectTokens } from '../../store/tokens.js';
 import { hasPermission, orgAccess, requireScope, type Caller } from '../access.js';
 import type { ServiceContext } from '../context.js';
 import { pageOf, rowsToFetch, type Page } from '../pages.js';
-import { actionableToken } from './rules.js';
+import { actionableToken, confinedToItself } from './rules.js';
 import { tokenViewOf, tokenViews } from './view.js';
 
 /** Expired and revoked tokens stay listed this long after they ended. */
@@ -28,6 +28,8 @@ export async function listTokens(ctx: ServiceContext, caller: Caller, orgId: str
   const tokens = await selectTokens(ctx.db, {
     orgId,
     ownerId: own ? caller.user.id : owner === 'all' ? undefined : owner,
+    // A service account's token does not see its siblings, like a member those of others.
+    id: own && confinedToItself(access) ? caller.token?.id : undefined,
     hideImpersonation: !impersonate,
     onlyImpersonation: !own && !manage,
     status: request.status,

@@ -5,15 +5,27 @@ import { managementScopeFor, type Permission } from '../../core/permissions.js';
 import { DAY_MS, MAX_GRACE_PERIOD_SECONDS, type TokenPolicy } from '../../core/policy.js';
 import { looksLikeJwt, parseApiKey } from '../../core/token-format.js';
 import { digestSecret, sameDigest } from '../../core/token-hash.js';
-import { transition, type TokenEvent } from '../../core/token-transitions.js';
+import { assertAllowlistWithinParent, expiryWithinParent } from '../../core/delegation.js';
+import { endGrace, transition, type TokenEvent } from '../../core/token-transitions.js';
 import type { Executor } from '../../store/db.js';
-import { findTokenByDigest, insertToken } from '../../store/tokens.js';
+import { lockStanding } from '../../store/members.js';
+import { findTokenByDigest, findTokenById, insertToken, updateToken } from '../../store/tokens.js';
 import { findUserById } from '../../store/users.js';
 import { hasPermission, orgAccess, requireScope, type Caller, type OrgAccess, type RequestMeta } from '../access.js';
-import { actorOf } from '../audit.js';
+import { actorOf, recordAudit, type AuditActor } from '../audit.js';
 import type { ServiceContext } from '../context.js';
 import { hashedToken, prepareToken } from './issue.js';
-import { actionableToken, activeMember, assertKindAllowed, assertMayMint, assertTokensEnabled, checkScopes, impersonationTarget } from './rules.js';
+import {
+  actionableToken,
+  activeMember,
+  assertKindAllowed,
+  assertMayMint,
+  assertTokensEnabled,
+  assertUnderCap,
+  checkScopes,
+  delegatingToken,
+  impersonationTarget,
+} from './rules.js';
 import { applyTransition, revokeChain } from './transitions.js';
 import { tokenViewOf } from './view.js';
 
@@ -84,6 +96,11 @@ async function rotate(ctx: ServiceContext, access: OrgAccess, tokenId: string, g
   // The secret is made before the transaction from the token's immutable facts; the checks that
   // decide whether it may be handed out run inside it.
   const old = await actionableToken(ctx.db, access, tokenId);
+  // A token rotating another hands on no more than it has (as when it creates one): the successor
+  // ends by its end and keeps the target's allowlist only within its own. Rotating itself renews it.
+  const parent = caller.token?.id === old.id ? null : await delegatingToken(ctx.db, caller);
+  if (parent) assertAllowlistWithinParent(parent, old.ipAllowlist);
+  const renewed = renewedExpiry(old, org.tokenPolicy, now);
   const prepared = await prepareToken(
     ctx,
     {
@@ -96,37 +113,72 @@ async function rotate(ctx: ServiceContext, access: OrgAccess, tokenId: string, g
       scopes: old.scopes,
       kind: old.kind,
       ipAllowlist: old.ipAllowlist,
-      expiresAt: renewedExpiry(old, org.tokenPolicy, now),
+      expiresAt: parent ? expiryWithinParent(parent, renewed) : renewed,
       rotatedFrom: old.id,
     },
     now,
   );
   const replace: TokenEvent = { type: 'replace', successorId: prepared.token.id, graceEndsAt: now + gracePeriodSeconds * 1000 };
-  const successor = await ctx.db.transaction().execute(async (trx) => {
+  const { successor, endedGrace } = await ctx.db.transaction().execute(async (trx) => {
+    // First, as a mint does: concurrent rotations and mints of this owner meet the cap in turn.
+    await lockStanding(trx, org.id, old.ownerId);
     const current = await actionableToken(trx, access, tokenId);
     const outcome = transition(current, replace, now);
     if (outcome.outcome === 'refused') throw new Conflict(outcome.reason);
     await assertMayReissue(trx, access, current);
     assertKindAllowed(org.tokenPolicy, current.kind);
     checkScopes(ctx.config, access, current.scopes);
+    const actor = actorOf(caller);
+    const endedGrace = await endPredecessorGrace(trx, actor, current, now);
+    // Through its grace the old token is a working secret beside its successor: both count toward
+    // the cap (impersonation tokens count toward no one's), so a rotation that keeps it needs room.
+    if (gracePeriodSeconds > 0 && !current.impersonation) await assertUnderCap(trx, org, current.ownerId, now, ROTATE_WITHOUT_GRACE);
     // A rename may have committed since the secret was made; the successor takes the name as it is.
     const successor = { ...prepared.token, name: current.name, description: current.description };
     await insertToken(trx, successor);
     // Rolls back the successor too when a concurrent rotation got there first.
-    await applyTransition(trx, actorOf(caller), current, replace, now, {
+    await applyTransition(trx, actor, current, replace, now, {
       grace_period_seconds: gracePeriodSeconds,
       hashed_token: hashedToken(prepared.secret),
+      ...(endedGrace ? { ended_grace_of: endedGrace } : {}),
     });
-    return successor;
+    return { successor, endedGrace };
   });
   ctx.invalidate.token(tokenId);
+  if (endedGrace) ctx.invalidate.token(endedGrace);
   ctx.invalidate.tokenCreated(successor.digest);
   return { token: await tokenViewOf(ctx, org, successor, now), secret: prepared.secret };
 }
 
+const ROTATE_WITHOUT_GRACE = 'Rotate with grace_period_seconds 0 to replace the token in its place, or revoke a token first.';
+
+/**
+ * A chain holds at most two live secrets: rotating a token whose predecessor is still in its grace
+ * period revokes that predecessor now (audited as its revocation). Returns its id, if it was live.
+ */
+async function endPredecessorGrace(trx: Executor, actor: AuditActor, current: Token, nowMs: number): Promise<string | null> {
+  if (current.rotatedFrom === null) return null;
+  const predecessor = await findTokenById(trx, current.orgId, current.rotatedFrom);
+  const change = predecessor && predecessor.replacedBy === current.id ? endGrace(predecessor, nowMs) : null;
+  if (!predecessor || !change) return null;
+  await updateToken(trx, predecessor.id, change);
+  await recordAudit(
+    trx,
+    actor,
+    {
+      orgId: predecessor.orgId,
+      action: 'token.revoked',
+      target: { type: 'token', id: predecessor.id },
+      details: { reason: 'rotated', grace_ended_by_rotation_of: current.id },
+    },
+    nowMs,
+  );
+  return predecessor.id;
+}
+
 /**
  * Rotation hands out a working secret, so it takes what creating that token would take today
- * (the per-user cap aside: the successor replaces the old token). Managers may revoke or disable
+ * (the per-user cap is the rotation's own business above). Managers may revoke or disable
  * a member's token, but only its owner gets a secret that acts as them.
  */
 async function assertMayReissue(db: Executor, access: OrgAccess, old: Token): Promise<void> {

@@ -1,13 +1,26 @@
 import type { Config } from '../../config.js';
 import { Forbidden, NotFound, PolicyViolation } from '../../core/errors.js';
 import type { Org, Token, User, UserType } from '../../core/model.js';
+import type { DelegatingToken } from '../../core/delegation.js';
+import { managementScopeFor } from '../../core/permissions.js';
 import type { TokenKind, TokenPolicy } from '../../core/policy.js';
 import { canGrantScope, scopesForOrg } from '../../core/scopes.js';
+import { effectiveEnd } from '../../core/token-status.js';
 import type { Executor } from '../../store/db.js';
 import { findMembership } from '../../store/orgs.js';
 import { countActiveTokens, findTokenById } from '../../store/tokens.js';
 import { findUserById } from '../../store/users.js';
-import { hasPermission, isSiteAdmin, rolePermissions, type Caller, type OrgAccess } from '../access.js';
+import {
+  hasPermission,
+  isSiteAdmin,
+  orgAccess,
+  requireAnyPermission,
+  requirePermission,
+  requireScope,
+  rolePermissions,
+  type Caller,
+  type OrgAccess,
+} from '../access.js';
 
 /** The rules every way of minting, seeing and changing a token shares. */
 
@@ -34,10 +47,11 @@ export function assertKindAllowed(policy: TokenPolicy, kind: TokenKind): void {
   }
 }
 
-export async function assertUnderCap(db: Executor, org: Org, ownerId: string, nowMs: number): Promise<void> {
+/** Room for one more working token of the owner (tokens in a rotation grace count); `hint` says what else to do. */
+export async function assertUnderCap(db: Executor, org: Org, ownerId: string, nowMs: number, hint?: string): Promise<void> {
   const max = org.tokenPolicy.max_tokens_per_user;
   if ((await countActiveTokens(db, org.id, ownerId, nowMs)) >= max) {
-    throw new PolicyViolation('token_limit_reached', `At most ${max} active tokens per user are allowed.`, {
+    throw new PolicyViolation('token_limit_reached', `At most ${max} active tokens per user are allowed.${hint ? ` ${hint}` : ''}`, {
       max_tokens_per_user: max,
     });
   }
@@ -60,6 +74,18 @@ export function checkScopes(config: Config, access: OrgAccess, scopes: readonly 
     const reason = refusal(scope);
     if (reason) throw new PolicyViolation('scope_not_allowed', reason, { field: 'scopes', scope });
   }
+}
+
+/**
+ * The token the caller authenticated with, as far as what it may hand on goes (its end and its
+ * allowlist, read from the store as they are now); null for a session.
+ */
+export async function delegatingToken(db: Executor, caller: Caller): Promise<DelegatingToken | null> {
+  if (!caller.token) return null;
+  const token = await findTokenById(db, caller.token.orgId, caller.token.id);
+  // It authenticated this very request; gone since (its org deleted) it hands on nothing.
+  if (!token) throw new NotFound('token');
+  return { endsAt: effectiveEnd(token), ipAllowlist: token.ipAllowlist };
 }
 
 /** A member of the org of the given type, active; anything else is "no such" so nothing leaks. */
@@ -95,6 +121,24 @@ export async function impersonationTarget(db: Executor, access: OrgAccess, userI
 }
 
 /**
+ * Whether the caller acts on this token as its owner. A person owns all their tokens. A service
+ * account's tokens were approved one by one by a `tokens.manage` holder, so a token of the
+ * account owns only itself: it must not mint, revoke or disable its siblings.
+ */
+export function ownsToken(caller: Caller, token: Pick<Token, 'id' | 'ownerId'>): boolean {
+  if (token.ownerId !== caller.user.id) return false;
+  return caller.user.type !== 'service_account' || caller.token?.id === token.id;
+}
+
+/**
+ * Whether the caller stands for a service account without `tokens.manage`: it sees and acts on the
+ * token it presented, and nothing else of its account's.
+ */
+export function confinedToItself(access: OrgAccess): boolean {
+  return access.caller.user.type === 'service_account' && !hasPermission(access, 'tokens.manage');
+}
+
+/**
  * A token the caller may see and act on: their own, any non-impersonation token with
  * `tokens.manage`, impersonation tokens only with `tokens.impersonate`. Anything else is 404.
  */
@@ -103,9 +147,40 @@ export async function actionableToken(db: Executor, access: OrgAccess, tokenId: 
   if (!token) throw new NotFound('token');
   const visible = token.impersonation
     ? hasPermission(access, 'tokens.impersonate')
-    : token.ownerId === access.caller.user.id || hasPermission(access, 'tokens.manage');
+    : ownsToken(access.caller, token) || hasPermission(access, 'tokens.manage');
   if (!visible) throw new NotFound('token');
   return token;
+}
+
+/**
+ * What a route acting on one token needs whatever its body, asked before the body is validated
+ * (DESIGN §3): the org, the `keyward:tokens:write` scope for a token caller, a caller that may mint
+ * when the action hands out a secret, and a token the caller may see (404 otherwise). A malformed
+ * token id is left to validation. The use case asks it all again, inside its transaction.
+ */
+export async function authorizeTokenAction(db: Executor, caller: Caller, orgId: string, tokenId: string | undefined, action: 'change' | 'rotate'): Promise<void> {
+  const access = await orgAccess(db, caller, orgId);
+  if (action === 'rotate') assertMayMint(caller);
+  requireScope(caller, managementScopeFor('tokens.own', 'write'));
+  if (tokenId !== undefined) await actionableToken(db, access, tokenId);
+}
+
+/**
+ * What creating a token needs whatever its body: a caller that may mint, holding `tokens.create`
+ * or `tokens.manage` (only `tokens.manage` for a service account's own token), with its scope.
+ */
+export async function authorizeTokenCreation(db: Executor, caller: Caller, orgId: string): Promise<void> {
+  const access = await orgAccess(db, caller, orgId);
+  assertMayMint(caller);
+  if (caller.user.type === 'service_account') requirePermission(access, 'tokens.manage', 'write');
+  else requireAnyPermission(access, ['tokens.create', 'tokens.manage'], 'write');
+}
+
+/** What creating an impersonation token needs whatever its body. */
+export async function authorizeImpersonation(db: Executor, caller: Caller, orgId: string): Promise<void> {
+  const access = await orgAccess(db, caller, orgId);
+  assertMayMint(caller);
+  requirePermission(access, 'tokens.impersonate', 'write');
 }
 
 /**

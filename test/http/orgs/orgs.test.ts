@@ -43,7 +43,8 @@ describe('GET /api/v1/orgs', () => {
     const { org, member } = await seedOrg(t.app, t.ctx);
     const other = await makeOrg(t.ctx);
     await addMember(t.ctx, other, member.user);
-    const { secret } = await makeToken(t.ctx, org, member.user);
+    // A keyward scope: a product-only token reads no management data (test/security/product-token-reads.test.ts).
+    const { secret } = await makeToken(t.ctx, org, member.user, { scopes: ['keyward:tokens:read'] });
     const response = await t.app.inject({ method: 'GET', url: '/api/v1/orgs', headers: { authorization: `Bearer ${secret}` } });
     expect(json(response).data.map((o: { id: string }) => o.id)).toEqual([org.id]);
   });

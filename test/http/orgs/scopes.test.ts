@@ -29,11 +29,15 @@ describe('GET /api/v1/orgs/{org}/scopes', () => {
     expect(body.data).toContainEqual({ name: 'insights:read', description: 'Read the Insights API.', feature: 'insights_api' });
   });
 
-  it('answers a token of the org, whatever its scopes', async () => {
+  it('answers a token of the org with any keyward scope, and refuses a product-only one (issue 9, finding 9)', async () => {
     const { org, member } = await seedOrg(t.app, t.ctx);
-    const { secret } = await makeToken(t.ctx, org, member.user);
-    const response = await t.app.inject({ method: 'GET', url: `/api/v1/orgs/${org.id}/scopes`, headers: { authorization: `Bearer ${secret}` } });
-    expect(response.statusCode).toBe(200);
+    const url = `/api/v1/orgs/${org.id}/scopes`;
+    const manager = await makeToken(t.ctx, org, member.user, { scopes: ['keyward:tokens:read', 'devices:read'] });
+    expect((await t.app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${manager.secret}` } })).statusCode).toBe(200);
+    const product = await makeToken(t.ctx, org, member.user, { scopes: ['devices:read'] });
+    const refused = await t.app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${product.secret}` } });
+    expect(refused.statusCode).toBe(403);
+    expect(json(refused).code).toBe('insufficient_scope');
   });
 
   it("answers 404 for another org's catalog, also to a token of another org", async () => {

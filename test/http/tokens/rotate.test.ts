@@ -195,10 +195,14 @@ describe('POST /api/v1/orgs/{org}/tokens/{id}/rotate', () => {
     }
   });
 
-  it('does not count against the per-user cap: the successor replaces the old token', async () => {
+  // Issue 9, finding 6 (test/security/rotation-cap.test.ts): the old token in its grace counts too.
+  it('fits the per-user cap without a grace period, the successor in the old token\'s place; a grace needs room', async () => {
     const { org, member } = await seedOrg(t.app, t.ctx, { policy: { max_tokens_per_user: 1 } });
     const { id } = await createdToken(t, member.headers, org.id);
-    const response = await tokenAction(t, member.headers, org.id, id, 'rotate', { grace_period_seconds: 3600 });
+    const withGrace = await tokenAction(t, member.headers, org.id, id, 'rotate', { grace_period_seconds: 3600 });
+    expect(withGrace.statusCode).toBe(422);
+    expect(json(withGrace).code).toBe('token_limit_reached');
+    const response = await tokenAction(t, member.headers, org.id, id, 'rotate', { grace_period_seconds: 0 });
     expect(response.statusCode).toBe(201);
   });
 });

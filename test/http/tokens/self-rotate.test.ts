@@ -130,11 +130,12 @@ describe('POST /api/v1/tokens/self/rotate', () => {
     expect(json(response).code).toBe('scope_not_allowed');
   });
 
-  it('answers 422 feature_not_enabled when the org plan lacks tokens', async () => {
+  // Issue 9, finding 8: while the plan lacks tokens they do not work at all (test/security/plan-without-tokens.test.ts).
+  it('answers 401 invalid_token when the org plan lacks tokens, saying so', async () => {
     const { org, member } = await seedOrg(t.app, t.ctx, { plan: 'free' });
     const old = await makeToken(t.ctx, org, member.user);
     const response = await selfRotate(bearer(old.secret));
-    expect(response.statusCode).toBe(422);
-    expect(json(response).code).toBe('feature_not_enabled');
+    expect(response.statusCode).toBe(401);
+    expect(json(response)).toMatchObject({ code: 'invalid_token', detail: "The organization's free plan does not include API tokens." });
   });
 });
