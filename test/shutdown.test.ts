@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startBuiltServer } from './server-process.js';
+import { signInOverHttp, startBuiltServer } from './server-process.js';
 
 /**
  * SIGTERM, as a process manager stops `npm start`: requests already accepted are answered, the
@@ -16,9 +16,7 @@ describe('SIGTERM', () => {
   it('answers in-flight verifies and flushes every acknowledged use before exiting 0', async () => {
     server = await startBuiltServer({ KEYWARD_ADMIN_EMAIL: ADMIN.email, KEYWARD_ADMIN_PASSWORD: ADMIN.password });
     const { url } = server;
-    const signIn = await fetch(`${url}/api/v1/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(ADMIN) });
-    const cookies = signIn.headers.getSetCookie().map((c) => c.split(';')[0]!);
-    const session = { cookie: cookies.join('; '), 'x-csrf-token': cookies.find((c) => c.startsWith('kw_csrf='))!.split('=')[1]!, 'content-type': 'application/json' };
+    const session = (await signInOverHttp(url, ADMIN)).headers;
     const post = async (path: string, body: object) => (await fetch(`${url}${path}`, { method: 'POST', headers: session, body: JSON.stringify(body) })).json() as Promise<Record<string, any>>;
     const org = await post('/api/v1/orgs', { name: 'Shutdown', slug: 'shutdown', plan: 'enterprise', owner_email: ADMIN.email });
     const verifier = (await post('/api/v1/verifiers', { name: 'gateway' })).secret as string;

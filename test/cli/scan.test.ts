@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BASE62 } from '../../src/core/base62.js';
 import { generateApiKey, secretHint } from '../../src/core/token-format.js';
-import { CLI, startBuiltServer } from '../server-process.js';
+import { CLI, signInOverHttp, startBuiltServer } from '../server-process.js';
 
 /** No git configuration of this machine reaches the tests, and commits need no identity set up. */
 const GIT_ENV = {
@@ -59,14 +59,7 @@ describe('keyward scan against a repository that once held a real token', () => 
 
   beforeAll(async () => {
     server = await startBuiltServer({ KEYWARD_ADMIN_EMAIL: 'admin@example.com', KEYWARD_ADMIN_PASSWORD: 'admin password' });
-    const signIn = await fetch(`${server.url}/api/v1/session`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ email: 'admin@example.com', password: 'admin password' }),
-    });
-    const cookies = signIn.headers.getSetCookie().map((c) => c.split(';')[0]!);
-    const csrf = cookies.find((c) => c.startsWith('kw_csrf='))!.split('=')[1]!;
-    headers = { cookie: cookies.join('; '), 'x-csrf-token': csrf, 'content-type': 'application/json' };
+    headers = (await signInOverHttp(server.url, { email: 'admin@example.com', password: 'admin password' })).headers;
     const org = await fetch(`${server.url}/api/v1/orgs`, {
       method: 'POST',
       headers,

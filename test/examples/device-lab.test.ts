@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEVICE_LAB_ROUTES } from '../../src/core/route-table.js';
-import { freePort, startBuiltServer } from '../server-process.js';
+import { freePort, signInOverHttp, startBuiltServer } from '../server-process.js';
 
 /**
  * examples/device-lab, the product-side end-to-end test: a real Keyward (`npm start`'s command),
@@ -107,10 +107,9 @@ describe('examples/device-lab', () => {
   beforeAll(async () => {
     if (!SDK_BUILT) throw new Error('packages/sdk/dist is missing: run `npm run build` (it builds @keyward/sdk too).');
     keyward = await startBuiltServer({ KEYWARD_ADMIN_EMAIL: ADMIN.email, KEYWARD_ADMIN_PASSWORD: ADMIN.password });
-    const signIn = await fetch(`${keyward.url}/api/v1/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(ADMIN) });
-    adminId = ((await signIn.json()) as { id: string }).id;
-    const cookies = signIn.headers.getSetCookie().map((c) => c.split(';')[0]!);
-    session = { cookie: cookies.join('; '), 'x-csrf-token': cookies.find((c) => c.startsWith('kw_csrf='))!.split('=')[1]!, 'content-type': 'application/json' };
+    const signedIn = await signInOverHttp(keyward.url, ADMIN);
+    adminId = signedIn.userId;
+    session = signedIn.headers;
 
     acme = (await admin('POST', '/api/v1/orgs', { name: 'Acme Device Lab', slug: 'acme-test', plan: 'enterprise', features: ['insights_api'], owner_email: ADMIN.email })) as { id: string };
     other = (await admin('POST', '/api/v1/orgs', { name: 'Other Lab', slug: 'test-other-lab', plan: 'enterprise', owner_email: ADMIN.email })) as { id: string };

@@ -2,7 +2,7 @@ import { createVerifier } from '@keyward/sdk';
 import { spawnSync } from 'node:child_process';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI, startBuiltServer } from '../server-process.js';
+import { CLI, signInOverHttp, startBuiltServer } from '../server-process.js';
 import { createSchema, TEST_DATABASE_URL, type TestSchema } from '../postgres.js';
 
 /**
@@ -74,9 +74,7 @@ beforeAll(async () => {
   const env = { KEYWARD_DATABASE_URL: schema.url, KEYWARD_PEPPER: PEPPER, KEYWARD_PUBLIC_URL: 'https://keyward.example.test', KEYWARD_ADMIN_EMAIL: ADMIN.email, KEYWARD_ADMIN_PASSWORD: ADMIN.password };
   a = await startBuiltServer(env);
   b = await startBuiltServer(env);
-  const signIn = await fetch(`${a.url}/api/v1/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(ADMIN) });
-  const cookies = signIn.headers.getSetCookie().map((c) => c.split(';')[0]!);
-  headers = { cookie: cookies.join('; '), 'x-csrf-token': cookies.find((c) => c.startsWith('kw_csrf='))!.split('=')[1]! };
+  headers = (await signInOverHttp(a.url, ADMIN)).headers;
   orgId = (await call(a, 'POST', '/api/v1/orgs', { name: 'Cluster', slug: 'cluster', plan: 'enterprise', owner_email: ADMIN.email })).body.id;
   verifier = (await call(a, 'POST', '/api/v1/verifiers', { name: 'gateway' })).body.secret;
 }, 60_000);

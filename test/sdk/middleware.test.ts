@@ -9,6 +9,7 @@ import { Hono } from 'hono';
 import { request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { addMember, makeOrg, makeToken } from '../factories.js';
 import { startKeyward, within, type Keyward } from './keyward.js';
 
 /**
@@ -91,6 +92,14 @@ describe.each([
     expect((await get({ 'x-api-key': key.secret })).status).toBe(200);
     const jwt = await k.token({ kind: 'jwt' });
     expect((await get({ authorization: `Bearer ${jwt.secret}` })).status).toBe(200);
+  });
+
+  it("refuses X-API-Key where the token's org does not accept it, even after a cached Bearer use", async () => {
+    const org = await makeOrg(k.t.ctx, { policy: { accept_x_api_key: false } });
+    await addMember(k.t.ctx, org, k.owner, 'member');
+    const { secret } = await makeToken(k.t.ctx, org, k.owner);
+    expect((await get({ authorization: `Bearer ${secret}` })).status).toBe(200);
+    await expectProblem(await get({ 'x-api-key': secret }), 401, 'invalid_token');
   });
 
   it('answers 401 with a bare challenge without a token', async () => {

@@ -114,6 +114,7 @@ export async function decide(verifier: Verifier, request: PresentedRequest, opti
       ...(options.scopes ? { scopes: options.scopes } : {}),
       ...(request.ip ? { ip: request.ip } : {}),
       ...(options.cost !== undefined ? { cost: options.cost } : {}),
+      ...(credential.header === 'x-api-key' ? { header: credential.header } : {}),
     });
   } catch (error) {
     if (!(error instanceof VerifierUnavailable)) throw error;

@@ -29,6 +29,8 @@ export type VerifyOptions = {
   ip?: string;
   /** What this call costs against the token's usage limits; such calls always ask Keyward. */
   cost?: number;
+  /** The header the client used; `x-api-key` is refused where the token's org does not accept it. */
+  header?: 'authorization' | 'x-api-key';
 };
 
 export type Verifier = {
@@ -103,11 +105,15 @@ export function createVerifier(options: VerifierOptions): Verifier {
     async verify(token, verifyOptions = {}) {
       const scopes = verifyOptions.scopes ?? [];
       const counted = verifyOptions.cost !== undefined;
-      if (!counted && feed.live && jwts) {
+      // Only Keyward knows whether the token's org accepts X-API-Key.
+      if (!counted && feed.live && jwts && verifyOptions.header !== 'x-api-key') {
         const offline = await jwts.verify(token, scopes);
         if (offline) return offline;
       }
-      const key = createHash('sha256').update(token).update('\0').update(verifyOptions.ip ?? '').digest('base64');
+      const key = createHash('sha256')
+        .update(`${verifyOptions.ip ?? ''}\0${verifyOptions.header ?? 'authorization'}\0`)
+        .update(token)
+        .digest('base64');
       const cached = counted ? undefined : cache.answer(key, scopes);
       if (cached) return cached;
       const ticket = cache.ticket();

@@ -211,6 +211,17 @@ describe('POST /api/v1/verify: codes', () => {
     expect(await answer({ token: secret })).toEqual({ valid: false, code: 'DISABLED' });
   });
 
+  it('answers DISABLED for a token the client sent in X-API-Key where its org does not accept that header', async () => {
+    const { org, user } = await tokenOwner({ policy: { accept_x_api_key: false } });
+    const { secret } = await makeToken(t.ctx, org, user);
+    expect((await answer({ token: secret, header: 'authorization' })).code).toBe('VALID');
+    expect(await answer({ token: secret, header: 'x-api-key' })).toEqual({ valid: false, code: 'DISABLED' });
+    const open = await tokenOwner();
+    const accepted = await makeToken(t.ctx, open.org, open.user);
+    expect((await answer({ token: accepted.secret, header: 'x-api-key' })).code).toBe('VALID');
+    expect((await verify({ token: secret, header: 'cookie' })).statusCode).toBe(400);
+  });
+
   it('answers DISABLED once the owner is deactivated or leaves the org', async () => {
     const { org, user } = await tokenOwner();
     const { secret } = await makeToken(t.ctx, org, user);
