@@ -64,23 +64,22 @@ export async function suspendOwnerTokens(trx: Executor, actor: AuditActor, owner
   return disabled;
 }
 
-/** Reuse detection: every still-working token of a rotation chain is revoked. Returns their ids. */
+/**
+ * Reuse detection: every still-working token of a rotation chain is revoked, each with its own
+ * `token.revoked` (so its webhook fires), after one `token.reuse_detected` that tells the story.
+ * Returns their ids.
+ */
 export async function revokeChain(trx: Executor, actor: AuditActor, start: Token, nowMs: number): Promise<string[]> {
-  const revoked: string[] = [];
-  for (const token of await rotationChain(trx, start)) {
-    const outcome = transition(token, { type: 'revoke', reason: 'reuse_detected' }, nowMs);
-    if (outcome.outcome !== 'change') continue;
-    // One `token.reuse_detected` event tells the story; the chain's tokens get none each.
-    await updateToken(trx, token.id, outcome.change);
-    revoked.push(token.id);
-  }
-  if (revoked.length > 0) {
-    await recordAudit(
-      trx,
-      actor,
-      { orgId: start.orgId, action: 'token.reuse_detected', target: { type: 'token', id: start.id }, details: { revoked } },
-      nowMs,
-    );
-  }
+  const event: TokenEvent = { type: 'revoke', reason: 'reuse_detected' };
+  const working = (await rotationChain(trx, start)).filter((token) => transition(token, event, nowMs).outcome === 'change');
+  if (working.length === 0) return [];
+  const revoked = working.map((token) => token.id);
+  await recordAudit(
+    trx,
+    actor,
+    { orgId: start.orgId, action: 'token.reuse_detected', target: { type: 'token', id: start.id }, details: { revoked } },
+    nowMs,
+  );
+  for (const token of working) await applyTransition(trx, actor, token, event, nowMs, { reused: start.id });
   return revoked;
 }

@@ -53,6 +53,10 @@ describe('POST /api/v1/tokens/self/rotate', () => {
     expect(detected).toHaveLength(1);
     expect(detected[0]!.target_id).toBe(first.id);
     expect(JSON.parse(detected[0]!.details).revoked).toEqual([third.token.id]);
+    // Each revoked token has its own token.revoked, which is what its webhooks report.
+    const revokedEvent = (await auditRows(t)).filter((e) => e.action === 'token.revoked' && e.target_id === third.token.id);
+    expect(revokedEvent).toHaveLength(1);
+    expect(JSON.parse(revokedEvent[0]!.details)).toMatchObject({ reason: 'reuse_detected', reused: first.id });
     const list = json(await t.app.inject({ method: 'GET', url: `/api/v1/orgs/${org.id}/tokens`, headers: member.headers }));
     expect(list.data.map((d: { status: string }) => d.status)).toEqual(['revoked', 'revoked', 'revoked']);
   });
