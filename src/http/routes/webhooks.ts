@@ -1,4 +1,3 @@
-import type { FastifyRequest } from 'fastify';
 import {
   CreateWebhookBody,
   OrgParams,
@@ -11,28 +10,14 @@ import {
   WebhookSchema,
   WebhookWithSecretSchema,
 } from '../../contract/index.js';
-import { isId } from '../../core/ids.js';
-import type { Access } from '../../core/permissions.js';
-import type { ServiceContext } from '../../services/context.js';
-import { authorizeWebhooks, createWebhook, deleteWebhook, getWebhook, listWebhookDeliveries, listWebhooks } from '../../services/webhooks/manage.js';
+import { createWebhook, deleteWebhook, getWebhook, listWebhookDeliveries, listWebhooks } from '../../services/webhooks/manage.js';
+import { inOrg } from '../authorize.js';
 import { operation } from '../operation.js';
 import { noContent, success } from '../responses.js';
 import type { RoutePlugin } from '../route-plugin.js';
 import { noStore } from './secrets.js';
 
 const Webhook = Ref(WebhookSchema);
-
-/**
- * Authorization before validation (DESIGN §3: 401 → 403/404 → 400 → 422): someone who may not
- * manage the org's webhooks learns nothing of the body's schema. A path that names no org id at
- * all is left to the validation's 400.
- */
-function authorizeFirst(ctx: ServiceContext, mode: Access) {
-  return async (request: FastifyRequest) => {
-    const { org } = request.params as { org?: unknown };
-    if (typeof org === 'string' && isId('org', org)) await authorizeWebhooks(ctx.db, request.caller, org, mode);
-  };
-}
 
 const webhooks: RoutePlugin = async (app, { ctx }) => {
   app.post(
@@ -49,8 +34,8 @@ const webhooks: RoutePlugin = async (app, { ctx }) => {
         body: CreateWebhookBody,
         responses: { 201: success('The webhook and its signing secret, shown once.', WebhookWithSecretSchema) },
         problems: [422],
+        authorize: inOrg('org.manage', 'write'),
       }),
-      preValidation: authorizeFirst(ctx, 'write'),
     },
     async (request, reply) => noStore(reply).status(201).send(await createWebhook(ctx, request.caller, request.params.org, request.body)),
   );
@@ -65,8 +50,8 @@ const webhooks: RoutePlugin = async (app, { ctx }) => {
         params: OrgParams,
         querystring: PageQuerySchema,
         responses: { 200: success('A page of webhooks.', Page(Webhook)) },
+        authorize: inOrg('org.manage', 'read'),
       }),
-      preValidation: authorizeFirst(ctx, 'read'),
     },
     async (request) => listWebhooks(ctx, request.caller, request.params.org, request.query),
   );
@@ -80,8 +65,8 @@ const webhooks: RoutePlugin = async (app, { ctx }) => {
         summary: 'One webhook endpoint (org.manage)',
         params: WebhookParams,
         responses: { 200: success('The webhook.', Webhook) },
+        authorize: inOrg('org.manage', 'read'),
       }),
-      preValidation: authorizeFirst(ctx, 'read'),
     },
     async (request) => getWebhook(ctx, request.caller, request.params.org, request.params.id),
   );
@@ -95,8 +80,8 @@ const webhooks: RoutePlugin = async (app, { ctx }) => {
         summary: 'Delete a webhook endpoint and its pending deliveries (org.manage)',
         params: WebhookParams,
         responses: { 204: noContent('Deleted.') },
+        authorize: inOrg('org.manage', 'write'),
       }),
-      preValidation: authorizeFirst(ctx, 'write'),
     },
     async (request, reply) => {
       await deleteWebhook(ctx, request.caller, request.params.org, request.params.id);
@@ -114,8 +99,8 @@ const webhooks: RoutePlugin = async (app, { ctx }) => {
         params: WebhookParams,
         querystring: WebhookDeliveriesQuery,
         responses: { 200: success('A page of delivery attempts.', Page(WebhookDeliverySchema)) },
+        authorize: inOrg('org.manage', 'read'),
       }),
-      preValidation: authorizeFirst(ctx, 'read'),
     },
     async (request) => listWebhookDeliveries(ctx, request.caller, request.params.org, request.params.id, request.query),
   );
