@@ -79,4 +79,15 @@ describe.each(gateways)('forward auth through %s', (_name, available, start) => 
     expect(response.status).toBe(401);
     expect(response.headers.get('www-authenticate')).toMatch(/^Bearer realm="keyward", error="invalid_token"/);
   });
+
+  // Last: it leaves the client's address blocked for the rest of the minute.
+  it.skipIf(!available)('answers 429 with Retry-After once a client has failed too often', async () => {
+    let response: Response | undefined;
+    for (let i = 0; i < 150; i++) {
+      response = await send('GET', '/api/v1/devices', { authorization: `Bearer kw_guess${i}` });
+      if (response.status !== 401) break;
+    }
+    expect(response!.status).toBe(429);
+    expect(Number(response!.headers.get('retry-after'))).toBeGreaterThan(0);
+  });
 });
