@@ -2,12 +2,41 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config.js';
+import { WebhookPayloadSchema } from '../contract/index.js';
+import { WEBHOOK_EVENTS } from '../core/webhooks.js';
 import { TAGS } from './operation.js';
 import { CONTENT_SECURITY_POLICY } from './security-headers.js';
 import { sessionCookieNames } from './auth.js';
 
 type Operation = { requestBody?: { required?: boolean; content?: Record<string, { schema?: { required?: unknown[] } }> } };
-type Document = { paths?: Record<string, Record<string, Operation>> };
+type Document = { paths?: Record<string, Record<string, Operation>>; webhooks?: Record<string, unknown> };
+
+/** A contract schema as the document holds it: references to shared schemas point into components. */
+function documented(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(documented);
+  if (schema === null || typeof schema !== 'object') return schema;
+  return Object.fromEntries(
+    Object.entries(schema).map(([key, value]) => [key, key === '$ref' && typeof value === 'string' && !value.startsWith('#') ? `#/components/schemas/${value}` : documented(value)]),
+  );
+}
+
+/** The deliveries Keyward sends to webhook endpoints (OpenAPI 3.1 `webhooks`), one per event type. */
+function describeWebhooks(document: Document): Document {
+  const delivery = (event: string) => ({
+    post: {
+      operationId: `${event.replace(/\.(\w)/g, (_m, c: string) => c.toUpperCase())}Webhook`,
+      summary: `${event}: a delivery to a webhook endpoint, signed by the Standard Webhooks convention`,
+      // The receiver checks the signature (webhook-signature) with the endpoint's secret.
+      security: [],
+      tags: ['webhooks'],
+      parameters: ['webhook-id', 'webhook-timestamp', 'webhook-signature'].map((name) => ({ name, in: 'header', required: true, schema: { type: 'string' } })),
+      requestBody: { required: true, content: { 'application/json': { schema: documented(WebhookPayloadSchema) } } },
+      responses: { '2XX': { description: 'Delivered; any other answer is retried with backoff.' } },
+    },
+  });
+  document.webhooks = Object.fromEntries(WEBHOOK_EVENTS.map((event) => [event, delivery(event)]));
+  return document;
+}
 
 /** A body none of whose fields is required may be left out (a bare `POST …/rotate`): the document says so. */
 function markOptionalBodies(document: Document): Document {
@@ -50,7 +79,7 @@ export async function registerOpenApi(app: FastifyInstance, config: Config): Pro
       },
     },
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
-    transformObject: (documentObject) => markOptionalBodies((documentObject as { openapiObject: Document }).openapiObject) as never,
+    transformObject: (documentObject) => describeWebhooks(markOptionalBodies((documentObject as { openapiObject: Document }).openapiObject)) as never,
   });
   await app.register(swaggerUi, {
     routePrefix: '/docs',

@@ -15,6 +15,7 @@ type OpenApiDocument = {
   openapi: string;
   paths: Record<string, Record<string, Operation>>;
   components: { securitySchemes: Record<string, { type: string }>; schemas?: Record<string, unknown> };
+  webhooks?: Record<string, { post: { requestBody: { content: Record<string, { schema: { properties: Record<string, any> } }> } } }>;
 };
 
 /** The Redocly CLI of the dev dependencies, run as a third-party tool would be. */
@@ -70,6 +71,12 @@ describe('GET /openapi.json', () => {
         }
       }
     }
+  });
+
+  it('describes the webhook deliveries, one per event, carrying the token object', () => {
+    expect(Object.keys(doc.webhooks ?? {})).toEqual(['token.created', 'token.revoked', 'token.rotated', 'token.expiring', 'token.expired', 'token.leaked']);
+    const payload = doc.webhooks!['token.revoked']!.post.requestBody.content['application/json']!.schema;
+    expect(payload.properties.data.properties.token).toEqual({ $ref: '#/components/schemas/Token' });
   });
 
   it('resolves every $ref inside the document', () => {
