@@ -4,6 +4,11 @@ import type { VerifyAnswer } from './wire.js';
 
 type KeywardClaims = JWTPayload & { jti: string; sub: string; org: string; scope?: string; act?: { sub?: string }; ip_restricted?: boolean };
 
+/** Whether a segment is the one base64url spelling of its bytes (no padding, no stray bits). */
+function canonical(segment: string): boolean {
+  return Buffer.from(segment, 'base64url').toString('base64url') === segment;
+}
+
 /** Service accounts' ids carry this prefix (DESIGN §4 ids); everyone else is a user. */
 const SERVICE_ACCOUNT_PREFIX = 'svc_';
 
@@ -43,7 +48,9 @@ export class OfflineJwts {
 
   /** The answer from the JWT alone, or null when Keyward must be asked. */
   async verify(token: string, scopes: readonly string[]): Promise<VerifyAnswer | null> {
-    if (!token.startsWith('eyJ') || token.split('.').length !== 3) return null;
+    const parts = token.split('.');
+    // Keyward knows a token by its exact string: a re-encoding of the same bytes is not it.
+    if (!token.startsWith('eyJ') || parts.length !== 3 || !parts.every(canonical)) return null;
     let claims: KeywardClaims;
     try {
       if (!this.vouchable(decodeJwt(token))) return null;
