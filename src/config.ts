@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { getHeapStatistics } from 'node:v8';
 import { DEFAULT_BOUNDS, TOKEN_KINDS, type PolicyBounds, type TokenKind } from './core/policy.js';
 import { DEFAULT_SCOPES, parseScopeCatalog, type ScopeDefinition } from './core/scopes.js';
 import { isValidPrefix } from './core/token-format.js';
@@ -51,6 +52,25 @@ export type Config = {
    * deployments whose receivers live on their own network. Off by default (no SSRF by webhook).
    */
   webhookAllowPrivate: boolean;
+  /** When the process sheds load (503 with Retry-After) instead of queueing requests without bound. */
+  overload: OverloadThresholds;
+};
+
+/**
+ * @fastify/under-pressure's thresholds, each checked on every request but /healthz, /readyz and /metrics;
+ * 0 turns one off. The defaults trip only on a process in real trouble: a mean event-loop delay of
+ * a whole second, or a heap at 90% of V8's limit (where garbage collection is about to thrash).
+ */
+export type OverloadThresholds = {
+  maxEventLoopDelayMs: number;
+  /** Event-loop utilization, 0 to 1 (off by default: a busy but prompt loop is not overloaded). */
+  maxEventLoopUtilization: number;
+  maxHeapUsedBytes: number;
+  maxRssBytes: number;
+  /** The Retry-After of the 503. */
+  retryAfterSeconds: number;
+  /** How often the process's load is sampled (ms). */
+  sampleIntervalMs: number;
 };
 
 type Env = Record<string, string | undefined>;
@@ -78,6 +98,10 @@ const KEYS = {
   forwardAuthTrusted: 'KEYWARD_FORWARD_AUTH_TRUSTED',
   metricsAllow: 'KEYWARD_METRICS_ALLOW',
   webhookAllowPrivate: 'KEYWARD_WEBHOOK_ALLOW_PRIVATE',
+  maxEventLoopDelayMs: 'KEYWARD_MAX_EVENT_LOOP_DELAY_MS',
+  maxEventLoopUtilization: 'KEYWARD_MAX_EVENT_LOOP_UTILIZATION',
+  maxHeapUsedMb: 'KEYWARD_MAX_HEAP_USED_MB',
+  maxRssMb: 'KEYWARD_MAX_RSS_MB',
 } as const;
 
 export class ConfigError extends Error {}
@@ -160,6 +184,26 @@ export function loadConfig(env: Env = process.env): Config {
     secureCookies: publicUrl.startsWith('https://'),
     trustProxy: trustProxy(pick('trustProxy')),
     webhookAllowPrivate: flag(pick('webhookAllowPrivate'), KEYS.webhookAllowPrivate),
+    overload: overloadThresholds(pick),
+  };
+}
+
+function overloadThresholds(pick: (key: keyof typeof KEYS) => string | undefined): OverloadThresholds {
+  const number = (key: keyof typeof KEYS, fallback: number, max = Number.MAX_SAFE_INTEGER): number => {
+    const raw = pick(key);
+    const value = raw === undefined ? fallback : Number(raw);
+    if (!Number.isFinite(value) || value < 0 || value > max) throw new ConfigError(`${KEYS[key]} must be a number from 0 (off) to ${max}`);
+    return value;
+  };
+  const mb = 1024 * 1024;
+  const heapUsedMb = pick('maxHeapUsedMb') === undefined ? null : number('maxHeapUsedMb', 0);
+  return {
+    maxEventLoopDelayMs: number('maxEventLoopDelayMs', 1000),
+    maxEventLoopUtilization: number('maxEventLoopUtilization', 0, 1),
+    maxHeapUsedBytes: heapUsedMb === null ? Math.floor(getHeapStatistics().heap_size_limit * 0.9) : heapUsedMb * mb,
+    maxRssBytes: number('maxRssMb', 0) * mb,
+    retryAfterSeconds: 5,
+    sampleIntervalMs: 1000,
   };
 }
 

@@ -20,10 +20,11 @@ export function freePort(): Promise<number> {
 
 /**
  * Starts the built server (`node dist/cli/main.js serve`, what `npm start` runs) on a free port
- * with a fresh data directory, and waits until it answers /readyz.
+ * with a fresh data directory (or `options.dataDir`, which the caller then owns: a restart after a
+ * crash), and waits until it answers /readyz.
  */
-export async function startBuiltServer(env: Record<string, string> = {}) {
-  const dataDir = mkdtempSync(join(tmpdir(), 'keyward-server-'));
+export async function startBuiltServer(env: Record<string, string> = {}, options: { dataDir?: string } = {}) {
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'keyward-server-'));
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   let output = '';
@@ -53,11 +54,12 @@ export async function startBuiltServer(env: Record<string, string> = {}) {
     /** Resolves with the exit code once the process ends (after a signal the test sent, say). */
     exited,
     async stop() {
-      if (child.exitCode === null) {
+      // A process killed by a signal has no exit code, only its signal.
+      if (child.exitCode === null && child.signalCode === null) {
         child.kill('SIGTERM');
-        await new Promise((r) => child.once('exit', r));
+        await exited;
       }
-      rmSync(dataDir, { recursive: true, force: true });
+      if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

@@ -31,6 +31,7 @@ export const ERROR_STATUS = {
   url_not_allowed: 422,
   rate_limited: 429,
   internal_error: 500,
+  service_unavailable: 503,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
@@ -128,5 +129,12 @@ export class Conflict extends KeywardError {
 export class RateLimited extends KeywardError {
   constructor(readonly retryAfterSeconds: number, message = 'Too many attempts; try again later.') {
     super('rate_limited', message, { retry_after_seconds: retryAfterSeconds });
+  }
+}
+
+/** The process is overloaded (event loop or memory past its threshold): 503, try again later. */
+export class ServiceUnavailable extends KeywardError {
+  constructor(readonly retryAfterSeconds: number, message = 'The server is overloaded; try again later.') {
+    super('service_unavailable', message, { retry_after_seconds: retryAfterSeconds });
   }
 }

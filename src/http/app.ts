@@ -8,6 +8,7 @@ import type { ServiceContext } from '../services/context.js';
 import { decorateCaller } from './auth.js';
 import { acceptEmptyJsonBodies } from './json-body.js';
 import { MethodTable } from './method-table.js';
+import { registerLoadShedding } from './overload.js';
 import { registerOpenApi } from './openapi.js';
 import { registerErrorHandling } from './problem.js';
 import api from './routes/api.js';
@@ -18,6 +19,7 @@ import metrics from './routes/metrics.js';
 import oauth from './routes/oauth.js';
 import portal from './routes/portal.js';
 import { bufferedStdout, RequestLog, serializers } from './request-log.js';
+import { registerResponseHeaders } from './security-headers.js';
 import { buildSerializer } from './serialization.js';
 import { validatorCompiler } from './validation.js';
 
@@ -69,6 +71,8 @@ export async function buildApp(ctx: ServiceContext, options: AppOptions = {}): P
   acceptEmptyJsonBodies(app);
   for (const schema of SHARED_SCHEMAS) app.addSchema(schema);
   await app.register(cookie, { hook: false });
+  registerResponseHeaders(app, { https: ctx.config.secureCookies });
+  await registerLoadShedding(app, ctx.config.overload);
   await registerOpenApi(app, ctx.config);
 
   await app.register(health, { ctx });

@@ -5,7 +5,7 @@ import type { Config } from '../config.js';
 import { WebhookPayloadSchema } from '../contract/index.js';
 import { WEBHOOK_EVENTS } from '../core/webhooks.js';
 import { TAGS } from './operation.js';
-import { CONTENT_SECURITY_POLICY } from './security-headers.js';
+import { CONTENT_SECURITY_POLICY, registerPageHeaders } from './security-headers.js';
 import { sessionCookieNames } from './auth.js';
 
 type Operation = { requestBody?: { required?: boolean; content?: Record<string, { schema?: { required?: unknown[] } }> } };
@@ -81,11 +81,15 @@ export async function registerOpenApi(app: FastifyInstance, config: Config): Pro
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
     transformObject: (documentObject) => describeWebhooks(markOptionalBodies((documentObject as { openapiObject: Document }).openapiObject)) as never,
   });
-  await app.register(swaggerUi, {
-    routePrefix: '/docs',
-    theme: { title: 'Keyward API' },
-    staticCSP: CONTENT_SECURITY_POLICY,
-    uiConfig: { persistAuthorization: false, validatorUrl: null },
+  // A scope of its own, so helmet's page headers reach the docs' routes only; Swagger UI sends the policy itself.
+  await app.register(async (docs) => {
+    await registerPageHeaders(docs, { csp: false });
+    await docs.register(swaggerUi, {
+      routePrefix: '/docs',
+      theme: { title: 'Keyward API' },
+      staticCSP: CONTENT_SECURITY_POLICY,
+      uiConfig: { persistAuthorization: false, validatorUrl: null },
+    });
   });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 }

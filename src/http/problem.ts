@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import type { Problem } from '../contract/index.js';
-import { ERROR_STATUS, InsufficientScope, KeywardError, RateLimited, type ErrorCode } from '../core/errors.js';
+import { ERROR_STATUS, InsufficientScope, KeywardError, RateLimited, ServiceUnavailable, type ErrorCode } from '../core/errors.js';
 import { PROBLEM_MEDIA_TYPE } from './responses.js';
 import { describeValidationError, type SchemaError } from './validation-messages.js';
 
@@ -37,6 +37,7 @@ const TITLES: Record<number, string> = {
   422: 'Unprocessable Content',
   429: 'Too Many Requests',
   500: 'Internal Server Error',
+  503: 'Service Unavailable',
 };
 
 export function sendProblem(reply: FastifyReply, code: ErrorCode, detail: string, extra: object = {}): FastifyReply {
@@ -70,7 +71,7 @@ export function registerErrorHandling(app: FastifyInstance, allowedMethods: (pat
     if (error instanceof KeywardError) {
       const challenge = challengeFor(error);
       if (challenge) reply.header('www-authenticate', challenge);
-      if (error instanceof RateLimited) reply.header('retry-after', String(error.retryAfterSeconds));
+      if (error instanceof RateLimited || error instanceof ServiceUnavailable) reply.header('retry-after', String(error.retryAfterSeconds));
       return sendProblem(reply, error.code, error.message, error.details ?? {});
     }
     const fastifyError = error as FastifyError;

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RoutePlugin } from '../route-plugin.js';
-import { CONTENT_SECURITY_POLICY } from '../security-headers.js';
+import { registerPageHeaders } from '../security-headers.js';
 
 /** The built portal (`vite build` → dist/web); the same path from src/ (tsx, tests) and from dist/. */
 export const PORTAL_ROOT = fileURLToPath(new URL('../../../dist/web/', import.meta.url));
@@ -16,16 +16,11 @@ export function isPortalRoute(path: string): boolean {
 /** Paths the portal never answers, so their unknown routes stay problem+json 404s. */
 const SERVER_PATHS = /^\/(api|docs|oauth|auth|\.well-known|openapi\.json|healthz|readyz|metrics)(\/|$)/;
 
+/** The security headers (CSP, framing, nosniff) come from helmet and the app (security-headers.ts). */
 function setPortalHeaders(res: SetHeadersResponse, path: string): void {
   // Hashed bundles never change; index.html must be revalidated so a deploy is picked up at once.
   const hashed = path.includes('/assets/');
   res.setHeader('cache-control', hashed ? 'public, max-age=31536000, immutable' : 'no-cache');
-  res.setHeader('x-content-type-options', 'nosniff');
-  if (path.endsWith('.html')) {
-    res.setHeader('content-security-policy', CONTENT_SECURITY_POLICY);
-    res.setHeader('referrer-policy', 'same-origin');
-    res.setHeader('x-frame-options', 'DENY');
-  }
 }
 
 /**
@@ -35,6 +30,8 @@ function setPortalHeaders(res: SetHeadersResponse, path: string): void {
  */
 const portal: RoutePlugin = async (app) => {
   if (!existsSync(`${PORTAL_ROOT}index.html`)) return;
+  // This plugin's scope only: the portal's files and its fallback route.
+  await registerPageHeaders(app);
 
   await app.register(fastifyStatic, {
     root: PORTAL_ROOT,

@@ -11,6 +11,7 @@ const ADVICE: Record<string, string> = {
   rate_limited: 'Wait a moment and try again.',
   network_error: '',
   internal_error: 'Try again; if it keeps happening, tell your site admin.',
+  service_unavailable: 'The server is busy; try again in a few seconds.',
 };
 
 /** An error box for a page or form: the server's detail plus advice. Announced to screen readers. */
