@@ -8,7 +8,7 @@ export const BARE_CHALLENGE = 'Bearer realm="keyward"';
 /** Every management scope of the catalog (src/core/scopes.ts): `keyward:*` is no scope of its own. */
 export const ALL_KEYWARD_SCOPES = ['keyward:tokens:read', 'keyward:tokens:write', 'keyward:audit:read', 'keyward:admin'];
 
-/** Counts every query the services send through `ctx.db` until restored (as test/http/verify/verify.test.ts does). */
+/** Counts every query the services send through `ctx.db` until restored. */
 export function countQueries(ctx: ServiceContext): { count(): number; restore(): void } {
   const original = ctx.db;
   let queries = 0;

@@ -1,9 +1,8 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { SignJWT } from 'jose';
-import { sql, type KyselyPlugin } from 'kysely';
+import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { generateApiKey } from '../../../src/core/token-format.js';
-import type { ServiceContext } from '../../../src/services/context.js';
 import { isPostgres } from '../../../src/store/engine.js';
 import { updateOrg } from '../../../src/store/orgs.js';
 import { findTokenById, updateToken } from '../../../src/store/tokens.js';
@@ -11,6 +10,7 @@ import { setUserStatus } from '../../../src/store/users.js';
 import { verifyToken } from '../../../src/services/verification.js';
 import { addMember, makeOrg, makeToken, makeUser, makeVerifier, seedOrg, signIn } from '../../factories.js';
 import { json, startTestApp, type TestApp } from '../../harness.js';
+import { countQueries } from '../../security/attack-helpers.js';
 
 let t: TestApp;
 let verifier: { id: string; secret: string };
@@ -44,28 +44,6 @@ async function answer(body: Record<string, unknown>): Promise<VerifyAnswer> {
   const response = await verify(body);
   expect(response.statusCode).toBe(200);
   return json<VerifyAnswer>(response);
-}
-
-/** Counts every query the services send through `ctx.db` until restored. */
-function countQueries(ctx: ServiceContext): { count(): number; restore(): void } {
-  const original = ctx.db;
-  let queries = 0;
-  const plugin: KyselyPlugin = {
-    transformQuery(args) {
-      queries += 1;
-      return args.node;
-    },
-    async transformResult(args) {
-      return args.result;
-    },
-  };
-  ctx.db = original.withPlugin(plugin);
-  return {
-    count: () => queries,
-    restore: () => {
-      ctx.db = original;
-    },
-  };
 }
 
 async function tokenOwner(options: Parameters<typeof makeOrg>[1] = {}) {
