@@ -52,7 +52,7 @@ describe.skipIf(!browserAvailable())('portal: managing an org', () => {
 
   it('creates a token on behalf of a member from the Members page', async () => {
     await page.getByRole('link', { name: 'Members' }).click();
-    await page.getByRole('button', { name: `Create a token for ${BOB.name}` }).click();
+    await page.getByRole('button', { name: `Create token for ${BOB.name}` }).click();
     const dialog = page.getByRole('dialog', { name: `Create a token for ${BOB.name}` });
     await dialog.getByLabel('Name', { exact: true }).fill('Support debugging');
     await dialog.getByRole('checkbox', { name: /devices:read/ }).check();

@@ -1,4 +1,4 @@
-import { useEffect, useId, useRef, type ReactNode } from 'react';
+import { useId, useLayoutEffect, useRef, useState, type ReactNode } from 'react';
 
 type DialogProps = {
   title: string;
@@ -11,18 +11,25 @@ type DialogProps = {
 /**
  * A modal on the native <dialog> element: the browser traps focus, Escape closes it and the rest
  * of the page is inert. Focus goes back to whatever opened it.
+ *
+ * The body mounts only once the dialog is open. React's `autoFocus` is a focus() call at mount,
+ * and a closed <dialog> cannot take the focus, so a field mounted before showModal() would lose it
+ * to the Close button, the first focusable element, which a typed space would then press.
  */
 export function Dialog({ title, onClose, children, wide }: DialogProps) {
   const ref = useRef<HTMLDialogElement>(null);
   const titleId = useId();
+  const [open, setOpen] = useState(false);
   const onCloseRef = useRef(onClose);
   onCloseRef.current = onClose;
 
-  useEffect(() => {
+  // A layout effect, so the body is rendered before the first paint and no empty dialog flashes.
+  useLayoutEffect(() => {
     const dialog = ref.current;
     if (!dialog) return;
     const opener = document.activeElement instanceof HTMLElement ? document.activeElement : null;
     dialog.showModal();
+    setOpen(true);
     const cancel = (event: Event) => {
       event.preventDefault();
       onCloseRef.current();
@@ -43,7 +50,7 @@ export function Dialog({ title, onClose, children, wide }: DialogProps) {
           ×
         </button>
       </header>
-      <div className="dialog-body">{children}</div>
+      <div className="dialog-body">{open ? children : null}</div>
     </dialog>
   );
 }

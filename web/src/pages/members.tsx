@@ -97,8 +97,8 @@ export function MembersPage() {
                   <td className="actions-cell">
                     <div className="row-actions">
                       {can('tokens.impersonate') && m.user.id !== me.user.id && m.user.status === 'active' ? (
-                        <button type="button" onClick={() => setCreatingFor({ type: 'member', userId: m.user.id, name: m.user.name })} aria-label={`Create a token for ${m.user.name}`}>
-                          Create token
+                        <button type="button" onClick={() => setCreatingFor({ type: 'member', userId: m.user.id, name: m.user.name })}>
+                          Create token<span className="visually-hidden"> for {m.user.name}</span>
                         </button>
                       ) : null}
                       {canManage ? (
@@ -220,8 +220,8 @@ function ServiceAccounts({ onCreateToken }: { onCreateToken: (target: TokenTarge
               </div>
               {a.status === 'active' ? (
                 <div className="row-actions">
-                  <button type="button" onClick={() => onCreateToken({ type: 'service_account', id: a.id, name: a.name })} aria-label={`Create a token for ${a.name}`}>
-                    Create token
+                  <button type="button" onClick={() => onCreateToken({ type: 'service_account', id: a.id, name: a.name })}>
+                    Create token<span className="visually-hidden"> for {a.name}</span>
                   </button>
                   <button type="button" className="danger-text" onClick={() => setDeactivating(a)} aria-label={`Deactivate ${a.name}`}>
                     Deactivate

@@ -77,8 +77,8 @@ function Orgs() {
                   <td data-label="Created">{formatDate(o.created_at)}</td>
                   <td className="actions-cell">
                     <div className="row-actions">
-                      <button type="button" onClick={() => setEditing(o)} aria-label={`Change the plan of ${o.name}`}>
-                        Plan &amp; features
+                      <button type="button" onClick={() => setEditing(o)}>
+                        Plan &amp; features<span className="visually-hidden"> of {o.name}</span>
                       </button>
                     </div>
                   </td>

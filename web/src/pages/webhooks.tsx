@@ -74,6 +74,7 @@ function CreateWebhookForm({ orgId, onCancel, onCreated }: { orgId: string; onCa
           onChange={(e) => setUrl(e.target.value)}
           required
           maxLength={2048}
+          autoFocus
           placeholder="https://example.com/keyward-webhooks"
           aria-describedby={ids.urlError}
         />
