@@ -45,6 +45,11 @@ const micro = await main.ask<MicroResult>({ type: 'micro', ms: microMs });
 results.inProcess = micro;
 const timing = (t: Timing) => `${n(t.opsPerSec)}/s (p50 ${n(t.p50us, 2)} µs, p99 ${n(t.p99us, 2)} µs)`;
 row('in-process verify, valid (cached)', timing(micro.valid), '≥ 1,000,000/s', micro.valid.opsPerSec >= 1_000_000);
+row('in-process verify, valid, usage analytics off (A/B, same rounds)', timing(micro.validWithoutAnalytics));
+const analyticsCost = micro.valid.opsPerSec / micro.validWithoutAnalytics.opsPerSec;
+row('a token without limits: verify rate with usage controls / without', `${analyticsCost.toFixed(3)}×`, '≥ 0.98× (loses ≤ 2 %)', analyticsCost >= 0.98);
+const limitedInProcess = micro.limited.opsPerSec / micro.valid.opsPerSec;
+row('in-process verify, token with a rate limit and credits (embedded)', `${timing(micro.limited)}; ${limitedInProcess.toFixed(2)}× the unlimited token`, '≥ 0.8×', limitedInProcess >= 0.8);
 row('in-process verify, unknown (cached)', timing(micro.unknown), '≥ the valid rate', micro.unknown.opsPerSec >= micro.valid.opsPerSec);
 row('in-process verify, malformed', timing(micro.malformed), '≥ 3,000,000/s', micro.malformed.opsPerSec >= 3_000_000);
 row('HMAC-SHA-256 of one token (the store digest)', timing(micro.hmac));
@@ -65,6 +70,7 @@ const run = async (name: string, options: Omit<LoadOptions, 'connections' | 'dur
 };
 const bareVerify = await run('bare POST', { url: `${main.bareUrl}/verify`, method: 'POST', body: verifyBody(f.token) });
 const valid = await run('verify VALID', { url: `${main.keywardUrl}/api/v1/verify`, method: 'POST', headers: verifier, body: verifyBody(f.token) });
+const limitedHttp = await run('verify VALID, rate limit + credits', { url: `${main.keywardUrl}/api/v1/verify`, method: 'POST', headers: verifier, body: verifyBody(f.limitedToken) });
 const unknown = await run('verify NOT_FOUND', { url: `${main.keywardUrl}/api/v1/verify`, method: 'POST', headers: verifier, body: verifyBody(micro.unknownToken) });
 const malformed = await run('verify MALFORMED', { url: `${main.keywardUrl}/api/v1/verify`, method: 'POST', headers: verifier, body: verifyBody(`${f.token.slice(0, -1)}!`) });
 const quiet = await BenchServer.start({ KEYWARD_LOG_LEVEL: 'warn' });
@@ -81,12 +87,33 @@ const ratio = (a: HttpRun, b: HttpRun) => a.rps / b.rps;
 const httpRow = (label: string, r: HttpRun, base: HttpRun, target = '', ok: boolean | null = null) =>
   row(label, `${n(r.rps)} rps, ${ratio(r, base).toFixed(2)}× bare (${n(base.rps)} rps); p99 ${r.p99} ms; ${n(r.cpuPerRequestUs!, 1)} µs CPU/req`, target, ok);
 httpRow('HTTP POST /api/v1/verify, VALID', valid, bareVerify, '≥ 0.85× bare, p99 ≤ 10 ms', ratio(valid, bareVerify) >= 0.85 && valid.p99 <= 10);
+httpRow(
+  `HTTP POST /api/v1/verify, VALID, token with a rate limit and credits (embedded): ${ratio(limitedHttp, valid).toFixed(2)}× the unlimited token`,
+  limitedHttp,
+  bareVerify,
+  '≥ 0.8× the unlimited token',
+  ratio(limitedHttp, valid) >= 0.8,
+);
 httpRow('HTTP POST /api/v1/verify, NOT_FOUND', unknown, bareVerify, '≥ the VALID rate', unknown.rps >= valid.rps * 0.97);
 httpRow('HTTP POST /api/v1/verify, MALFORMED', malformed, bareVerify);
 httpRow('the same, log level warn (what logging still costs)', validQuiet, bareVerify);
 httpRow('HTTP GET /api/v1/orgs/{org}/tokens/{id} (token auth, reads the store)', getToken, bareGet);
 
 // 3. Token creation over the API; 4. verify and list p99 with many tokens, on each store.
+/** Whether something answers PING at a redis:// URL within a second. */
+async function redisAnswers(url: string): Promise<boolean> {
+  const { Redis } = await import('ioredis');
+  const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, connectTimeout: 1000, retryStrategy: () => null });
+  try {
+    await client.connect();
+    return (await client.ping()) === 'PONG';
+  } catch {
+    return false;
+  } finally {
+    client.disconnect();
+  }
+}
+
 /** Each store figure on a store of its own: a temp SQLite file, or a fresh PostgreSQL schema. */
 type Store = { name: string; fresh(): Promise<{ env: Record<string, string>; drop(): Promise<void> }> };
 const stores: Store[] = [{ name: 'SQLite', fresh: async () => ({ env: {}, drop: async () => undefined }) }];
@@ -219,19 +246,50 @@ if (pg) {
   }
 }
 
+// 6. Usage controls in cluster mode: PostgreSQL, and the counters in Redis (KEYWARD_REDIS_URL, 127.0.0.1:6379 here).
+const redisUrl = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
+if (pg && (await redisAnswers(redisUrl))) {
+  const schema = await createSchema();
+  const cluster = await BenchServer.start({ BENCH_DATABASE_URL: schema.url, BENCH_PEPPER: 'd'.repeat(64), KEYWARD_REDIS_URL: redisUrl });
+  try {
+    const cf = cluster.fixture!;
+    const headers = { authorization: `Bearer ${cf.verifier}` };
+    const free = await httpLoad('cluster verify VALID', { url: `${cluster.keywardUrl}/api/v1/verify`, method: 'POST', headers, body: verifyBody(cf.token), connections, duration });
+    const counted = await httpLoad('cluster verify VALID, rate limit + credits in Redis', { url: `${cluster.keywardUrl}/api/v1/verify`, method: 'POST', headers, body: verifyBody(cf.limitedToken), connections, duration });
+    http['cluster verify VALID'] = free;
+    http['cluster verify VALID, rate limit + credits in Redis'] = counted;
+    row(
+      'HTTP verify on PostgreSQL + Redis: token with a rate limit and credits / without',
+      `${n(counted.rps)} rps vs ${n(free.rps)} rps: ${ratio(counted, free).toFixed(2)}×; p99 ${counted.p99} ms`,
+      '≥ 0.5×',
+      ratio(counted, free) >= 0.5,
+    );
+  } finally {
+    await cluster.stop();
+    await schema.drop();
+  }
+} else console.warn(`bench: no PostgreSQL or no Redis at ${redisUrl}; the cluster usage-control figure is skipped`);
+
 // Memory after a flood of random unknown tokens (every one a miss, then a bounded cache entry).
 const flood = await main.ask<FloodResult>({ type: 'flood', count: floodCount });
 results.flood = flood;
 row(`resident size after ${n(floodCount)} random unknown verifies`, `${n(flood.rssMiB)} MiB (heap ${n(flood.heapMiB)} MiB, ${n(flood.cachedUnknown)} cached unknown; ${n(floodCount / flood.seconds)}/s from the store)`, '< 300 MiB', flood.rssMiB < 300);
 await main.stop();
 
-// 6. The peer: better-auth's api-key plugin, installed in bench/peer only.
+// 7. The peer: better-auth's api-key plugin, installed in bench/peer only.
 const peerDir = fileURLToPath(new URL('./peer/', import.meta.url));
 if (!existsSync(`${peerDir}node_modules/better-auth`)) execFileSync('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: peerDir, stdio: 'inherit' });
-const peer = JSON.parse(execFileSync(process.execPath, [`${peerDir}verify.mjs`, String(Math.max(microMs, 2000))], { encoding: 'utf8' })) as { verifiesPerSecond: number; writesPerVerify: number };
-results.peer = peer;
+type PeerRun = { verifiesPerSecond: number; writesPerVerify: number };
+const peerRun = (...args: string[]) => JSON.parse(execFileSync(process.execPath, [`${peerDir}verify.mjs`, String(Math.max(microMs, 2000)), ...args], { encoding: 'utf8' })) as PeerRun;
+const peer = peerRun();
+const peerLimited = peerRun('limited');
+results.peer = { unlimited: peer, rateLimited: peerLimited };
 const peerRatio = micro.valid.opsPerSec / peer.verifiesPerSecond;
 row('better-auth 1.7.5 api-key, in-process verify', `${n(peer.verifiesPerSecond)}/s (${n(peer.writesPerVerify, 1)} writes per verify); Keyward ${n(peerRatio)}×`, '≥ 500×', peerRatio >= 500);
+row(
+  'better-auth 1.7.5 api-key with its rate limit on, in-process verify',
+  `${n(peerLimited.verifiesPerSecond)}/s (${n(peerLimited.writesPerVerify, 1)} writes per verify); Keyward's limited token ${n(micro.limited.opsPerSec / peerLimited.verifiesPerSecond)}×, 0 writes per verify`,
+);
 
 const table = [
   '| figure | this run | target | met |',

@@ -4,7 +4,7 @@ import { generateApiKey, secretHint, verifierPrefix } from '../src/core/token-fo
 import { digestSecret } from '../src/core/token-hash.js';
 import type { Token } from '../src/core/model.js';
 import type { ServiceContext } from '../src/services/context.js';
-import { prepareToken } from '../src/services/tokens/issue.js';
+import { prepareToken, type TokenLimits } from '../src/services/tokens/issue.js';
 import { insertMembership, insertOrg } from '../src/store/orgs.js';
 import { analyzeTokens, insertToken, insertTokens } from '../src/store/tokens.js';
 import { insertUser } from '../src/store/users.js';
@@ -15,6 +15,8 @@ export type VerifyFixture = {
   /** A product token with `scopes`, for verify. */
   token: string;
   tokenId: string;
+  /** The same product token with a rate limit and credits, both too high to refuse anything in a bench. */
+  limitedToken: string;
   /** The org owner's management token (keyward:tokens:read/write), for protected routes. */
   manager: string;
   verifier: string;
@@ -57,8 +59,8 @@ export async function seedVerifyFixture(ctx: ServiceContext): Promise<VerifyFixt
     deactivatedAt: null,
   });
   await insertMembership(ctx.db, { orgId, userId, role: 'owner', createdAt: now });
-  const issue = async (name: string, tokenScopes: string[]) => {
-    const { token, secret } = await prepareToken(ctx, tokenSpec(orgId, userId, name, tokenScopes, now), now);
+  const issue = async (name: string, tokenScopes: string[], limits: TokenLimits = NO_LIMITS) => {
+    const { token, secret } = await prepareToken(ctx, { ...tokenSpec(orgId, userId, name, tokenScopes, now), limits }, now);
     await insertToken(ctx.db, token);
     return { id: token.id, secret };
   };
@@ -74,10 +76,15 @@ export async function seedVerifyFixture(ctx: ServiceContext): Promise<VerifyFixt
     revokedAt: null,
   });
   const product = await issue('bench token', scopes);
+  const limited = await issue('bench limited token', scopes, {
+    rateLimits: [{ name: 'bench', limit: 1_000_000_000, window_seconds: 60 }],
+    usageLimit: { remaining: 1_000_000_000_000, refill: null },
+  });
   return {
     orgId,
     token: product.secret,
     tokenId: product.id,
+    limitedToken: limited.secret,
     manager: (await issue('bench manager', [...scopes, 'keyward:tokens:read', 'keyward:tokens:write'])).secret,
     verifier,
     scopes,
@@ -97,8 +104,11 @@ function tokenSpec(orgId: string, ownerId: string, name: string, scopes: string[
     ipAllowlist: [],
     expiresAt: now + 30 * 86_400_000,
     rotatedFrom: null,
+    limits: NO_LIMITS,
   };
 }
+
+const NO_LIMITS: TokenLimits = { rateLimits: [], usageLimit: null };
 
 /**
  * `count` more api_key tokens of the fixture's org, inserted in multi-row statements (the bulk

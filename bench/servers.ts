@@ -24,6 +24,10 @@ export type MicroResult = {
   /** The well-formed unknown token measured (cached as unknown now). */
   unknownToken: string;
   valid: Timing;
+  /** The same verify with usage analytics switched off: the path as it was before usage controls. */
+  validWithoutAnalytics: Timing;
+  /** A token with a rate limit and credits: every verify asks the counters. */
+  limited: Timing;
   unknown: Timing;
   malformed: Timing;
   hmac: Timing;
@@ -102,23 +106,49 @@ async function time(fn: () => unknown, ms: number): Promise<Timing> {
 async function micro(ms: number): Promise<MicroResult> {
   if (!fixture) throw new Error('this bench process has no fixture');
   const valid: VerifyRequest = { secret: fixture.token, requiredScopes: fixture.scopes, ip: '192.0.2.1' };
+  const limited: VerifyRequest = { ...valid, secret: fixture.limitedToken };
   const unknown: VerifyRequest = { secret: generateApiKey(config.tokenPrefix), requiredScopes: fixture.scopes };
   const malformed: VerifyRequest = { secret: `${fixture.token.slice(0, -1)}!`, requiredScopes: fixture.scopes };
-  for (const [request, code] of [[valid, 'VALID'], [unknown, 'NOT_FOUND'], [malformed, 'MALFORMED']] as const) {
+  for (const [request, code] of [[valid, 'VALID'], [limited, 'VALID'], [unknown, 'NOT_FOUND'], [malformed, 'MALFORMED']] as const) {
     const answer = await verifyToken(ctx, request);
     if (answer.code !== code) throw new Error(`bench: expected ${code}, verify answered ${answer.code}`);
   }
   const secret = fixture.token;
+  const { withAnalytics, withoutAnalytics } = await abAnalytics(() => verifyToken(ctx, valid), ms);
   return {
     type: 'micro',
     unknownToken: unknown.secret,
-    valid: await time(() => verifyToken(ctx, valid), ms),
+    valid: withAnalytics,
+    validWithoutAnalytics: withoutAnalytics,
+    limited: await time(() => verifyToken(ctx, limited), ms),
     unknown: await time(() => verifyToken(ctx, unknown), ms),
     malformed: await time(() => verifyToken(ctx, malformed), ms),
     // The digest of the store, and the one-shot SHA-256 the caches key on, of the same token.
     hmac: await time(() => createHmac('sha256', ctx.pepper).update(secret, 'utf8').digest('hex'), ms),
     sha256: await time(() => hash('sha256', secret, 'binary'), ms),
   };
+}
+
+/**
+ * The same verify with and without usage analytics' counting (what usage controls add to a token
+ * without limits: that, and one boolean read), alternated in rounds so drift in the machine's speed
+ * falls on both alike; the best round of each.
+ */
+async function abAnalytics(fn: () => unknown, ms: number): Promise<{ withAnalytics: Timing; withoutAnalytics: Timing }> {
+  const count = ctx.usage.count.bind(ctx.usage);
+  const rounds: { on: Timing[]; off: Timing[] } = { on: [], off: [] };
+  try {
+    for (let round = 0; round < 3; round++) {
+      ctx.usage.count = count;
+      rounds.on.push(await time(fn, ms / 2));
+      ctx.usage.count = () => undefined;
+      rounds.off.push(await time(fn, ms / 2));
+    }
+  } finally {
+    ctx.usage.count = count;
+  }
+  const best = (list: Timing[]) => list.reduce((a, b) => (b.opsPerSec > a.opsPerSec ? b : a));
+  return { withAnalytics: best(rounds.on), withoutAnalytics: best(rounds.off) };
 }
 
 /** `count` verifies of distinct random well-formed tokens; the resident size after says whether the bounds hold. */

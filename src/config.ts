@@ -27,8 +27,12 @@ export type Config = {
   /** Plans whose orgs may not create tokens at all. */
   plansWithoutTokens: string[];
   policyBounds: PolicyBounds;
-  /** How often buffered last-used times are written (ms); DESIGN allows at most 60 s staleness. */
+  /** How often buffered last-used times and verify counts are written (ms); DESIGN allows at most 60 s staleness. */
   usageFlushMs: number;
+  /** How often spent credits are written (ms): what a crash of an embedded server can lose. */
+  creditFlushMs: number;
+  /** Shared counters for a cluster (rate limits, credits); null keeps them in this process. */
+  redisUrl: string | null;
   /** What scope each route of the product's API needs, for forward auth (`/auth/check`). */
   routes: RouteTable;
   /** Gateways at these addresses (CIDRs) may call `/auth/check` without `X-Keyward-Verifier`. */
@@ -102,6 +106,7 @@ const KEYS = {
   maxEventLoopUtilization: 'KEYWARD_MAX_EVENT_LOOP_UTILIZATION',
   maxHeapUsedMb: 'KEYWARD_MAX_HEAP_USED_MB',
   maxRssMb: 'KEYWARD_MAX_RSS_MB',
+  redisUrl: 'KEYWARD_REDIS_URL',
 } as const;
 
 export class ConfigError extends Error {}
@@ -175,6 +180,8 @@ export function loadConfig(env: Env = process.env): Config {
     plansWithoutTokens: stringList(file.plansWithoutTokens) ?? ['free'],
     policyBounds: bounds(file.policyBounds),
     usageFlushMs: 15_000,
+    creditFlushMs: 1000,
+    redisUrl: redisUrlOf(pick('redisUrl')),
     cacheSizes,
     routes,
     trustedGateways,
@@ -186,6 +193,12 @@ export function loadConfig(env: Env = process.env): Config {
     webhookAllowPrivate: flag(pick('webhookAllowPrivate'), KEYS.webhookAllowPrivate),
     overload: overloadThresholds(pick),
   };
+}
+
+function redisUrlOf(value: string | undefined): string | null {
+  if (value === undefined) return null;
+  if (!/^rediss?:\/\//.test(value)) throw new ConfigError(`${KEYS.redisUrl} must be a redis:// or rediss:// URL`);
+  return value;
 }
 
 function overloadThresholds(pick: (key: keyof typeof KEYS) => string | undefined): OverloadThresholds {
@@ -291,5 +304,6 @@ function bounds(value: unknown): PolicyBounds {
     allowed_kinds: kinds && kinds.length > 0 ? kinds : DEFAULT_BOUNDS.allowed_kinds,
     allow_no_expiration:
       typeof raw.allow_no_expiration === 'boolean' ? raw.allow_no_expiration : DEFAULT_BOUNDS.allow_no_expiration,
+    max_rate_limit: typeof raw.max_rate_limit === 'number' ? raw.max_rate_limit : DEFAULT_BOUNDS.max_rate_limit,
   };
 }

@@ -14,6 +14,10 @@ import { TokenCache } from './services/token-cache.js';
 import { LeakReportQueue } from './services/tokens/leak-queue.js';
 import { PrometheusMetrics } from './services/prometheus.js';
 import { UsageRecorder } from './services/usage.js';
+import { CreditWriter } from './services/limits/credit-writer.js';
+import { LocalCounters } from './services/limits/local-counters.js';
+import { RedisCounters } from './services/limits/redis-counters.js';
+import type { UsageCounters } from './services/limits/counters.js';
 import { VerifierCache } from './services/verifier-cache.js';
 import { WebhookDispatcher } from './services/webhooks/dispatcher.js';
 import { migrate, openDatabase, storeLocation, type Db } from './store/db.js';
@@ -61,7 +65,9 @@ export async function createContext(config: Config, options: { clock?: Clock; lo
     verifiers,
     invalidate: local,
     feed: new RevocationFeed(db, (error) => ctx.log.error({ err: error }, 'could not tell the revocation feed')),
-    usage: new UsageRecorder(db),
+    usage: new UsageRecorder(db, clock),
+    counters: await usageCounters(config, () => ctx.log),
+    credits: new CreditWriter(db, () => ctx.counters),
     rejections: new RejectionThrottle(),
     log: options.log ?? silentLogger,
     limits: defaultLimits(),
@@ -71,6 +77,14 @@ export async function createContext(config: Config, options: { clock?: Clock; lo
   local.observe((message) => ctx.feed.observe(message));
   if (location.engine === 'postgres') ctx.invalidate = await clusterInvalidation(ctx, db, location.url, local);
   return ctx;
+}
+
+/** Redis when KEYWARD_REDIS_URL is set (a cluster's nodes then share one limit), else this process. */
+async function usageCounters(config: Config, log: () => Logger): Promise<UsageCounters> {
+  if (config.redisUrl === null) return new LocalCounters();
+  const counters = new RedisCounters(config.redisUrl, (error) => log().warn({ err: error }, 'the shared counters (Redis) failed'));
+  await counters.start();
+  return counters;
 }
 
 async function clusterInvalidation(ctx: ServiceContext, db: Db, url: string, local: LocalInvalidation): Promise<Invalidation> {
@@ -84,6 +98,8 @@ export async function closeContext(ctx: ServiceContext): Promise<void> {
   await ctx.leakReports.idle();
   await ctx.invalidate.close();
   await ctx.usage.stop();
+  await ctx.credits.stop();
+  await ctx.counters.close();
   await ctx.db.destroy();
 }
 
@@ -95,6 +111,10 @@ export async function startServer(config: Config, appOptions: AppOptions = {}): 
   const app = await buildApp(ctx, appOptions);
   ctx.log = app.log;
   ctx.usage.start(config.usageFlushMs, (error) => app.log.error({ err: error }, 'usage flush failed'));
+  ctx.credits.start(config.creditFlushMs, (error) => app.log.error({ err: error }, 'credit flush failed'));
+  if (config.databaseUrl !== null && config.redisUrl === null) {
+    app.log.warn('KEYWARD_DATABASE_URL without KEYWARD_REDIS_URL: rate limits and credits are counted per process, so each process of a cluster allows the full limit');
+  }
   const stopSweeps = startLifecycleSweeps(ctx, 60_000, (error) => app.log.error({ err: error }, 'token lifecycle sweep failed'));
   // Keys rotated by the CLI (or, missed, by another process) are picked up within a minute.
   const keyReload = setInterval(() => reloadSigningKeys(ctx).catch((error: unknown) => app.log.error({ err: error }, 'could not reload the signing keys')), 60_000);

@@ -12,6 +12,7 @@ import { generateApiKey, secretHint, verifierPrefix } from '../src/core/token-fo
 import { insertVerifier } from '../src/store/verifiers.js';
 import { digestSecret } from '../src/core/token-hash.js';
 import type { Permission } from '../src/core/permissions.js';
+import type { RateLimit, UsageLimit } from '../src/core/usage-limits.js';
 
 export const PASSWORD = 'correct horse battery staple';
 // scrypt is deliberately slow: fixtures use a cheap cost, once per test file.
@@ -121,6 +122,8 @@ export async function makeToken(
     ipAllowlist?: string[];
     impersonatedBy?: User;
     name?: string;
+    rateLimits?: RateLimit[];
+    usageLimit?: UsageLimit;
   } = {},
 ): Promise<{ id: string; secret: string }> {
   const now = ctx.clock.now();
@@ -138,6 +141,7 @@ export async function makeToken(
       ipAllowlist: options.ipAllowlist ?? [],
       expiresAt: options.expiresInDays === null ? null : now + (options.expiresInDays ?? 30) * 86_400_000,
       rotatedFrom: null,
+      limits: { rateLimits: options.rateLimits ?? [], usageLimit: options.usageLimit ?? null },
     },
     now,
   );

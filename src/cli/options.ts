@@ -1,3 +1,4 @@
+import type { RateLimit, UsageRefill } from '../core/usage-limits.js';
 import { CliError } from './output.js';
 
 /** Commander parser for repeatable options (`--scope a --scope b`). */
@@ -24,4 +25,25 @@ export function expiryDate(value: string): string {
   }
   if (/^\d{4}-\d{2}-\d{2}T/.test(value) && !Number.isNaN(Date.parse(value))) return value;
   throw new CliError(`"${value}" is not a date (2027-01-15) or an ISO 8601 date-time.`, 2);
+}
+
+const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 };
+
+/**
+ * Commander parser for a repeatable rate limit, `NAME=LIMIT/WINDOW` with the window in seconds or
+ * with a unit (`burst=20/1s`, `api=100/m`, `daily=50000/1d`). The server checks the bounds.
+ */
+export function rateLimit(value: string, previous: RateLimit[] = []): RateLimit[] {
+  const match = /^([^=]+)=(\d+)\/(\d*)([smhd]?)$/.exec(value);
+  if (!match || (match[3] === '' && match[4] === '')) throw new CliError(`"${value}" is not NAME=LIMIT/WINDOW, e.g. burst=20/1s or daily=50000/1d.`, 2);
+  const [, name, limit, count, unit] = match;
+  const window_seconds = Number(count === '' ? 1 : count) * UNIT_SECONDS[unit || 's']!;
+  return [...previous, { name: name!, limit: Number(limit), window_seconds }];
+}
+
+/** Commander parser for a refill, `AMOUNT/day` or `AMOUNT/month`. */
+export function refill(value: string): UsageRefill {
+  const match = /^(\d+)\/(day|month)$/.exec(value);
+  if (!match) throw new CliError(`"${value}" is not AMOUNT/day or AMOUNT/month, e.g. 1000/day.`, 2);
+  return { amount: Number(match[1]), interval: match[2] as UsageRefill['interval'] };
 }

@@ -8,6 +8,10 @@ export const ReadinessSchema = Type.Object({
   invalidation: StringEnum(['local', 'live', 'degraded'] as const, {
     description: 'local: one process. live: cluster notifications arrive. degraded: they may be lost, so every verify reads the database.',
   }),
+  counters: StringEnum(['local', 'live', 'degraded'] as const, {
+    description:
+      'Rate limits and credits. local: in this process. live: Redis answers. degraded: Redis does not, so tokens with limits are refused (RATE_LIMITED) and tokens without are unaffected; the process stays ready.',
+  }),
 });
 
 /** Only public members are declared, so the serializer could not emit a private `d` even by mistake. */

@@ -18,6 +18,7 @@ export * from './oauth.js';
 export * from './leaks.js';
 export * from './revocations.js';
 export * from './webhooks.js';
+export * from './usage.js';
 
 import { AuditEventSchema } from './audit.js';
 import { ProblemSchema } from './problem.js';

@@ -2,6 +2,7 @@ import { Type, type Static } from 'typebox';
 import { NAME_MAX } from '../core/names.js';
 import { TOKEN_KINDS } from '../core/policy.js';
 import { EntitlementName, StringEnum, Timestamp } from './kit.js';
+import { rateLimitsField } from './usage.js';
 
 const Days = Type.Integer({ minimum: 1, maximum: 36_500 });
 
@@ -16,6 +17,7 @@ export const TokenPolicyFields = {
   warning_window_days: Type.Integer({ minimum: 0, maximum: 365 }),
   allowed_kinds: Type.Array(StringEnum(TOKEN_KINDS), { maxItems: TOKEN_KINDS.length }),
   accept_x_api_key: Type.Boolean({ description: 'Whether the legacy X-API-Key header is accepted.' }),
+  default_rate_limits: rateLimitsField('The limits a token gets when its create request names none.'),
 };
 
 export const TokenPolicySchema = Type.Object(TokenPolicyFields);

@@ -3,6 +3,7 @@ import { USER_TYPES } from '../core/model.js';
 import { DESCRIPTION_MAX, NAME_MAX } from '../core/names.js';
 import { DEFAULT_SELF_GRACE_SECONDS, MAX_GRACE_PERIOD_SECONDS, TOKEN_KINDS } from '../core/policy.js';
 import { DISABLED_REASONS, TOKEN_STATUSES } from '../core/token-status.js';
+import { NullableUsageLimit, RateLimitsField, rateLimitsField, RecentIpSchema, UsageLimitChange } from './usage.js';
 import { Id, Nullable, NullableEnum, NullableString, NullableTimestamp, OrgParams, PageQuery, Ref, StringEnum, Timestamp } from './kit.js';
 
 /** A token as every client sees it (DESIGN §4 "Token object"): metadata only, never the secret. */
@@ -32,6 +33,9 @@ export const TokenSchema = Type.Object(
     ip_allowlist: Type.Array(Type.String()),
     rotated_from: NullableString,
     replaced_by: NullableString,
+    rate_limits: RateLimitsField,
+    usage_limit: NullableUsageLimit,
+    recent_ips: Type.Array(RecentIpSchema, { description: 'The last 5 distinct client addresses it was used from, newest first.' }),
   },
   { $id: 'Token' },
 );
@@ -51,6 +55,8 @@ export const NewTokenFields = {
   expires_at: Type.Optional(Type.String({ format: 'date-time', description: 'A custom expiry (ISO 8601).' })),
   kind: Type.Optional(StringEnum(TOKEN_KINDS, { default: 'api_key' })),
   ip_allowlist: Type.Optional(Type.Array(Type.String({ maxLength: 64 }), { maxItems: 100, description: 'IPs and CIDRs it may be used from.' })),
+  rate_limits: Type.Optional(rateLimitsField("Default: the org policy's default_rate_limits.")),
+  usage_limit: Type.Optional(NullableUsageLimit),
 };
 
 export const ImpersonationTokenBody = Type.Object(NewTokenFields, { additionalProperties: false });
@@ -67,6 +73,7 @@ export const RenameTokenBody = Type.Object(
   {
     name: Type.Optional(NewTokenFields.name),
     description: NewTokenFields.description,
+    usage_limit: Type.Optional(UsageLimitChange),
   },
   { additionalProperties: false, minProperties: 1 },
 );

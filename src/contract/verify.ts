@@ -4,6 +4,7 @@ import { NAME_MAX } from '../core/names.js';
 import { TOKEN_KINDS } from '../core/policy.js';
 import { VERIFY_CODES } from '../core/verify-codes.js';
 import { Id, NullableTimestamp, StringEnum, Timestamp } from './kit.js';
+import { CostField, RateLimitStatusSchema } from './usage.js';
 
 /** Where a client may present a token (DESIGN §3). */
 export const PRESENTATION_HEADERS = ['authorization', 'x-api-key'] as const;
@@ -23,6 +24,7 @@ export const VerifyBody = Type.Object(
         description: "The client's address as the resource server saw it. A token with an IP allowlist fails without it.",
       }),
     ),
+    cost: Type.Optional(CostField),
     header: Type.Optional(
       StringEnum(PRESENTATION_HEADERS, {
         description: "The header the client sent the token in. `x-api-key` is refused (DISABLED) for orgs whose policy does not accept it.",
@@ -42,6 +44,7 @@ export const VerifiedTokenSchema = Type.Object({
   expires_at: Type.Unsafe<string | null>({ ...NullableTimestamp, description: 'Its expiry, or the end of its grace period once rotated.' }),
   impersonation: Type.Boolean(),
   created_by: Type.Object({ id: Type.String() }),
+  limited: Type.Boolean({ description: 'Has rate limits or credits: Keyward must count every use, so its answers are never cached.' }),
 });
 
 export const VerifyAnswerSchema = Type.Object({
@@ -49,6 +52,11 @@ export const VerifyAnswerSchema = Type.Object({
   code: StringEnum(VERIFY_CODES, { description: `One of ${VERIFY_CODES.join(', ')}.` }),
   token: Type.Optional(VerifiedTokenSchema),
   missing_scopes: Type.Optional(Type.Array(Type.String())),
+  rate_limits: Type.Optional(
+    Type.Array(RateLimitStatusSchema, { description: "A limited token's limits after this verify; present only for tokens with usage controls, whose answers must not be cached." }),
+  ),
+  usage_remaining: Type.Optional(Type.Integer({ description: 'Credits left, for a token with a usage limit.' })),
+  retry_after_seconds: Type.Optional(Type.Integer({ description: 'RATE_LIMITED or USAGE_EXCEEDED: when trying again can help.' })),
 });
 
 export const VerifierSchema = Type.Object({

@@ -1,3 +1,4 @@
+import type { Token } from './model.js';
 import { PolicyViolation } from './errors.js';
 import { beyondAllowlist } from './ip-allowlist.js';
 import { isoRequired } from './time.js';
@@ -12,6 +13,8 @@ export type DelegatingToken = {
   endsAt: number | null;
   /** The parent's normalized allowlist; empty means every address. */
   ipAllowlist: readonly string[];
+  /** The parent itself when it has rate limits or credits, which what it makes shares. */
+  limited: Token | null;
 };
 
 /** The request field an expiry came from, named in a refusal. */

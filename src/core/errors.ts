@@ -1,3 +1,5 @@
+import type { LimitStatus } from './usage-limits.js';
+
 /**
  * Every error code Keyward answers with and its one HTTP status (DESIGN §4): shape errors are 400,
  * policy refusals 422 each under a code of its own, another org's object 404.
@@ -30,6 +32,7 @@ export const ERROR_STATUS = {
   impersonation_not_allowed: 422,
   url_not_allowed: 422,
   rate_limited: 429,
+  usage_exceeded: 429,
   internal_error: 500,
   service_unavailable: 503,
 } as const;
@@ -127,8 +130,23 @@ export class Conflict extends KeywardError {
 }
 
 export class RateLimited extends KeywardError {
-  constructor(readonly retryAfterSeconds: number, message = 'Too many attempts; try again later.') {
+  constructor(
+    readonly retryAfterSeconds: number,
+    message = 'Too many attempts; try again later.',
+    /** A token's own limits, for the RateLimit headers. */
+    readonly limits: readonly LimitStatus[] = [],
+  ) {
     super('rate_limited', message, { retry_after_seconds: retryAfterSeconds });
+  }
+}
+
+/** A token in force with no usage credits left: 429 until its refill (no Retry-After without one). */
+export class UsageExceeded extends KeywardError {
+  constructor(
+    readonly retryAfterSeconds: number | null,
+    readonly limits: readonly LimitStatus[] = [],
+  ) {
+    super('usage_exceeded', 'The token has no usage credits left.', retryAfterSeconds === null ? {} : { retry_after_seconds: retryAfterSeconds });
   }
 }
 

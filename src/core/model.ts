@@ -1,6 +1,7 @@
 import type { Permission } from './permissions.js';
 import type { TokenKind, TokenPolicy } from './policy.js';
 import type { DisabledReason, RevokedReason } from './token-status.js';
+import type { RateLimit, RecentIp, UsageRefill } from './usage-limits.js';
 
 /**
  * The domain objects: what the store maps its rows to, once, and what services work with. Times
@@ -91,6 +92,16 @@ export type Token = {
   replacedBy: string | null;
   expiringNotifiedAt: number | null;
   expiredNotifiedAt: number | null;
+  rateLimits: RateLimit[];
+  /** What its counters are kept under: its own id, or its rotation chain's first token's. */
+  limitKey: string;
+  /** Credits as last written (see `StoredCredits`); null without a usage limit. */
+  usageRemaining: number | null;
+  usageRefill: UsageRefill | null;
+  usagePeriod: number | null;
+  usageVersion: number;
+  /** The last distinct client addresses it was used from, newest first. */
+  recentIps: RecentIp[];
 };
 
 export type Session = {

@@ -1,4 +1,5 @@
 import { PolicyViolation, ValidationFailed } from './errors.js';
+import { assertWithinBound, checkRateLimits, type RateLimit } from './usage-limits.js';
 
 export const TOKEN_KINDS = ['api_key', 'jwt'] as const;
 export type TokenKind = (typeof TOKEN_KINDS)[number];
@@ -14,6 +15,8 @@ export type TokenPolicy = {
   warning_window_days: number;
   allowed_kinds: TokenKind[];
   accept_x_api_key: boolean;
+  /** The rate limits a token gets when its create request names none. */
+  default_rate_limits: RateLimit[];
 };
 
 /** What the deployment allows orgs to choose; set in configuration. */
@@ -23,6 +26,8 @@ export type PolicyBounds = {
   allowed_kinds: TokenKind[];
   /** Whether an org may let tokens never expire. */
   allow_no_expiration: boolean;
+  /** The most uses any one rate limit may allow per window. */
+  max_rate_limit: number;
 };
 
 export const DEFAULT_BOUNDS: PolicyBounds = {
@@ -30,6 +35,7 @@ export const DEFAULT_BOUNDS: PolicyBounds = {
   max_tokens_per_user: 100,
   allowed_kinds: ['api_key', 'jwt'],
   allow_no_expiration: false,
+  max_rate_limit: 100_000_000,
 };
 
 export const DEFAULT_POLICY: TokenPolicy = {
@@ -42,6 +48,7 @@ export const DEFAULT_POLICY: TokenPolicy = {
   warning_window_days: 14,
   allowed_kinds: ['api_key', 'jwt'],
   accept_x_api_key: true,
+  default_rate_limits: [],
 };
 
 export const DAY_MS = 86_400_000;
@@ -98,6 +105,8 @@ export function mergePolicy(current: TokenPolicy, change: Partial<TokenPolicy>, 
       field: 'expiration_required',
     });
   }
+  next.default_rate_limits = checkRateLimits(next.default_rate_limits, 'default_rate_limits');
+  assertWithinBound(next.default_rate_limits, bounds.max_rate_limit, 'default_rate_limits');
   if (next.allowed_kinds.length === 0) {
     throw new ValidationFailed('At least one token kind must be allowed.', { field: 'allowed_kinds' });
   }

@@ -1,5 +1,6 @@
 import type {} from '@fastify/cookie';
 import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler, preValidationHookHandler } from 'fastify';
+import { setRateLimitHeaders } from './rate-limit-headers.js';
 import { Type } from 'typebox';
 import { bodyCarriesToken, queryCarriesToken, readCredential } from '../core/credentials.js';
 import { Forbidden, InvalidRequest, InvalidToken, Unauthenticated } from '../core/errors.js';
@@ -156,8 +157,10 @@ const CSRF_HEADERS = Type.Object({
  */
 export function authenticateRoutes(app: FastifyInstance, ctx: ServiceContext): void {
   const authenticators: Record<Exclude<RouteAuth, 'public'>, onRequestHookHandler> = {
-    caller: async (request) => {
-      callers.set(request, await authenticateCaller(ctx, request));
+    caller: async (request, reply) => {
+      const caller = await authenticateCaller(ctx, request);
+      callers.set(request, caller);
+      setRateLimitHeaders(reply, caller.token?.limits);
     },
     verifier: (request) => authenticateVerifierRequest(ctx, request),
   };

@@ -4,7 +4,8 @@ import type { Access, Permission } from '../core/permissions.js';
 import { authorizeInOrg, requireSiteAdmin, type Caller } from '../services/access.js';
 import type { ServiceContext } from '../services/context.js';
 import { authorizeOrgUpdate } from '../services/orgs.js';
-import { authorizeImpersonation, authorizeTokenAction, authorizeTokenCreation } from '../services/tokens/rules.js';
+import { authorizeImpersonation, authorizeTokenAction, authorizeTokenCreation, type TokenAction } from '../services/tokens/rules.js';
+import { readableToken } from '../services/usage-analytics.js';
 
 /**
  * Authorization before validation (DESIGN §3: 401 → 403, or 404 for another org's object → 400 →
@@ -17,7 +18,8 @@ import { authorizeImpersonation, authorizeTokenAction, authorizeTokenCreation } 
 /** Path parameters as the router matched them: not validated yet. */
 export type RawParams = Readonly<Record<string, string | undefined>>;
 
-export type RouteGuard = (ctx: ServiceContext, caller: Caller, params: RawParams) => Promise<void> | void;
+/** `body` is the parsed body as sent, not validated yet: a guard may only ask which fields it names. */
+export type RouteGuard = (ctx: ServiceContext, caller: Caller, params: RawParams, body: unknown) => Promise<void> | void;
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -65,12 +67,25 @@ export const mayImpersonate: RouteGuard = async (ctx, caller, params) => {
 };
 
 /** A route acting on the token `{id}` of the org; `rotate` hands out a secret. */
-export function onToken(action: 'change' | 'rotate'): RouteGuard {
+export function onToken(action: TokenAction): RouteGuard {
   return async (ctx, caller, params) => {
     const org = idParam(params, 'org', 'org');
     if (org !== undefined) await authorizeTokenAction(ctx.db, caller, org, idParam(params, 'id', 'tok'), action);
   };
 }
+
+/** `PATCH …/tokens/{id}`: a body that sets `usage_limit` takes `tokens.manage` as well. */
+export const mayUpdateToken: RouteGuard = async (ctx, caller, params, body) => {
+  const setsCredits = typeof body === 'object' && body !== null && Object.hasOwn(body, 'usage_limit');
+  await onToken(setsCredits ? 'credits' : 'change')(ctx, caller, params, body);
+};
+
+/** A route reading the token `{id}` of the org (its usage): 404 unless `GET …/tokens/{id}` would show it. */
+export const mayReadToken: RouteGuard = async (ctx, caller, params) => {
+  const org = idParam(params, 'org', 'org');
+  const id = idParam(params, 'id', 'tok');
+  if (org !== undefined && id !== undefined) await readableToken(ctx.db, caller, org, id);
+};
 
 /**
  * Runs each route's declared guard in its preValidation phase, after the hooks already there:
@@ -81,7 +96,7 @@ export function authorizeRoutes(app: FastifyInstance, ctx: ServiceContext): void
   app.addHook('onRoute', (route) => {
     const guard = route.config?.authorize;
     if (!guard) return;
-    const check: preValidationAsyncHookHandler = async (request) => guard(ctx, request.caller, request.params as RawParams);
+    const check: preValidationAsyncHookHandler = async (request) => guard(ctx, request.caller, request.params as RawParams, request.body);
     // A new array: the auto-added HEAD route copies the options unchanged.
     const before = route.preValidation === undefined ? [] : [route.preValidation].flat();
     route.preValidation = [...before, check];

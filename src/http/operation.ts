@@ -16,6 +16,7 @@ export const TAGS = {
   roles: 'Built-in and custom roles.',
   'service accounts': 'Non-human members that own tokens for automations.',
   tokens: 'Creating, listing, rotating, disabling and revoking tokens.',
+  usage: 'Verifications counted per token and per organization, by hour or day and by outcome.',
   audit: 'The audit logs and their exports.',
   webhooks: 'Signed webhooks (Standard Webhooks) for token events, and their delivery log.',
   users: 'People of the deployment (site admins).',

@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import type { Problem } from '../contract/index.js';
-import { ERROR_STATUS, InsufficientScope, KeywardError, RateLimited, ServiceUnavailable, type ErrorCode } from '../core/errors.js';
+import { ERROR_STATUS, InsufficientScope, KeywardError, RateLimited, ServiceUnavailable, UsageExceeded, type ErrorCode } from '../core/errors.js';
+import { setRateLimitHeaders } from './rate-limit-headers.js';
 import { PROBLEM_MEDIA_TYPE } from './responses.js';
 import { describeValidationError, type SchemaError } from './validation-messages.js';
 
@@ -71,7 +72,10 @@ export function registerErrorHandling(app: FastifyInstance, allowedMethods: (pat
     if (error instanceof KeywardError) {
       const challenge = challengeFor(error);
       if (challenge) reply.header('www-authenticate', challenge);
-      if (error instanceof RateLimited || error instanceof ServiceUnavailable) reply.header('retry-after', String(error.retryAfterSeconds));
+      if (error instanceof RateLimited || error instanceof ServiceUnavailable || error instanceof UsageExceeded) {
+        if (error.retryAfterSeconds !== null) reply.header('retry-after', String(error.retryAfterSeconds));
+      }
+      if (error instanceof RateLimited || error instanceof UsageExceeded) setRateLimitHeaders(reply, error.limits);
       return sendProblem(reply, error.code, error.message, error.details ?? {});
     }
     const fastifyError = error as FastifyError;

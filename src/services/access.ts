@@ -1,3 +1,4 @@
+import type { LimitStatus } from '../core/usage-limits.js';
 import { Forbidden, InsufficientScope, InvalidToken, NotFound } from '../core/errors.js';
 import {
   builtInPermissions,
@@ -23,6 +24,8 @@ export type CallerToken = {
   scopes: ReadonlySet<string>;
   impersonation: boolean;
   createdBy: string;
+  /** A limited token's limits after this request (for the RateLimit headers). */
+  limits?: readonly LimitStatus[];
 };
 
 /** Who is calling: a user by session, or a token's owner (user or service account). */

@@ -1,6 +1,7 @@
 import { InvalidToken, RateLimited, Unauthenticated } from '../core/errors.js';
 import type { Caller, RequestMeta } from './access.js';
 import type { ServiceContext } from './context.js';
+import { throttledError } from './limits/counters.js';
 import { noteRejectedUse } from './rejections.js';
 import { sessionUser } from './sessions.js';
 import { verifyToken } from './verification.js';
@@ -32,6 +33,8 @@ export function countFailedAuthentication(ctx: ServiceContext, ip: string | null
 export async function authenticateToken(ctx: ServiceContext, presented: PresentedToken, meta: RequestMeta): Promise<Caller> {
   refuseThrottledClient(ctx, meta.ip);
   const result = await verifyToken(ctx, { secret: presented.secret, ip: meta.ip, viaXApiKey: presented.header === 'x-api-key' });
+  // A good token its limits hold back is no failed authentication: 429, counted and audited by neither.
+  if (!result.valid && result.usage) throw throttledError(result.usage);
   if (!result.valid) {
     countFailedAuthentication(ctx, meta.ip);
     if (result.record) noteRejectedUse(ctx, result.record.token, result.code, meta);
@@ -48,6 +51,7 @@ export async function authenticateToken(ctx: ServiceContext, presented: Presente
       scopes: new Set(effectiveScopes),
       impersonation: token.impersonation,
       createdBy: token.createdBy,
+      ...(result.usage ? { limits: result.usage.rateLimits } : {}),
     },
     meta,
   };

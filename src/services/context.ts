@@ -7,6 +7,8 @@ import type { JwtKeys } from './jwt-keys.js';
 import type { Metrics } from './metrics.js';
 import { PasswordHasher } from './password-hasher.js';
 import type { RejectionThrottle } from './rejection-throttle.js';
+import type { CreditWriter } from './limits/credit-writer.js';
+import type { UsageCounters } from './limits/counters.js';
 import type { LeakReportQueue } from './tokens/leak-queue.js';
 import type { RevocationFeed } from './revocation-feed.js';
 import type { TokenCache } from './token-cache.js';
@@ -77,6 +79,10 @@ export type ServiceContext = {
   /** Resource servers listening for what their caches must drop. */
   feed: RevocationFeed;
   usage: UsageRecorder;
+  /** Rate limits and credits: in this process, or in Redis for a cluster. */
+  counters: UsageCounters;
+  /** Writes spent credits to the store in batches. */
+  credits: CreditWriter;
   rejections: RejectionThrottle;
   log: Logger;
   limits: Limits;

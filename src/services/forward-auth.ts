@@ -1,8 +1,10 @@
 import type { PresentedCredential } from '../core/credentials.js';
 import { Forbidden, InsufficientScope, InvalidToken, KeywardError, RateLimited, Unauthenticated } from '../core/errors.js';
+import type { LimitStatus } from '../core/usage-limits.js';
 import type { RequestMeta } from './access.js';
 import { countFailedAuthentication, refuseThrottledClient } from './authentication.js';
 import type { ServiceContext } from './context.js';
+import { throttledError } from './limits/counters.js';
 import { noteRejectedUse } from './rejections.js';
 import { verifyToken } from './verification.js';
 import { authenticateVerifier } from './verifiers.js';
@@ -32,7 +34,7 @@ export type ForwardedRequest = {
 const TOKEN_IN_URL = 'A token in the URL (access_token) is not accepted: send it in the Authorization header.';
 
 /** A request the gateway may let through, and who makes it. */
-export type ForwardAuthGrant = { tokenId: string; orgId: string; subject: string; scopes: readonly string[] };
+export type ForwardAuthGrant = { tokenId: string; orgId: string; subject: string; scopes: readonly string[]; limits: readonly LimitStatus[] };
 
 /**
  * Forward auth (DESIGN §4): is the gateway one Keyward trusts, does the end user's token verify,
@@ -64,6 +66,7 @@ export async function checkForwarded(ctx: ServiceContext, request: ForwardedRequ
     // A request the table refuses is not a use of the token.
     recordUse: route.allowed,
   });
+  if (!result.valid && result.usage) throw throttledError(result.usage);
   if (!result.valid && result.record) noteRejectedUse(ctx, result.record.token, result.code, request.client);
   if (!result.valid && result.code !== 'INSUFFICIENT_SCOPE') {
     countFailedAuthentication(ctx, request.client.ip);
@@ -72,7 +75,7 @@ export async function checkForwarded(ctx: ServiceContext, request: ForwardedRequ
   if (!route.allowed) throw new Forbidden(route.reason);
   if (!result.valid) throw new InsufficientScope(route.scope);
   const { token, effectiveScopes } = result.record;
-  return { tokenId: token.id, orgId: token.orgId, subject: token.ownerId, scopes: effectiveScopes };
+  return { tokenId: token.id, orgId: token.orgId, subject: token.ownerId, scopes: effectiveScopes, limits: result.usage?.rateLimits ?? [] };
 }
 
 /** A gateway proves itself with a verifier credential, or by calling from a trusted address. */

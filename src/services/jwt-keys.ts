@@ -12,6 +12,8 @@ export type JwtClaims = {
   act?: { sub: string };
   /** Bound to an IP allowlist: a verifier cannot vouch for it from the signature alone. */
   ip_restricted?: true;
+  /** Has rate limits or credits: counted only online, never verified offline. */
+  limited?: true;
 };
 
 /**

@@ -13,10 +13,12 @@ const seconds = (ms: number) => Math.floor(ms / 1000);
 /**
  * RFC 7662 introspection for a resource server (the verifier, authenticated by the route): the
  * facts of a token in force, and exactly `{"active": false}` for anything else, so a caller learns
- * nothing about tokens that do not work. It counts as a use of the token.
+ * nothing about tokens that do not work. It counts as a use of the token, but it describes the token
+ * rather than spending it: it neither spends nor enforces rate limits and credits (`active` says
+ * whether the token is in force, RFC 7662 §2.2), so a limited token at its limit is still active.
  */
 export async function introspect(ctx: ServiceContext, secret: string): Promise<Introspection> {
-  const result = await verifyToken(ctx, { secret });
+  const result = await verifyToken(ctx, { secret, enforceLimits: false });
   if (!result.valid) return INACTIVE;
   const { token, effectiveScopes } = result.record;
   const end = effectiveEnd(token);

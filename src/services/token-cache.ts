@@ -1,4 +1,5 @@
 import type { AddressMatcher } from '../core/ip-allowlist.js';
+import type { LimitSubject } from '../core/usage-limits.js';
 import type { Token, User, UserType } from '../core/model.js';
 import type { VerifiedToken } from '../contract/index.js';
 
@@ -21,6 +22,10 @@ export type TokenRecord = {
   allowsAddress: AddressMatcher;
   /** The token's scopes ∩ what its owner (and creator) and org still back. Frozen. */
   effectiveScopes: readonly string[];
+  /** Whether it has rate limits or credits: only then does a verify ask the counters. */
+  limited: boolean;
+  /** What the counters are asked about, worked out once per credit period (set by the verify path). */
+  subject?: { value: LimitSubject; until: number };
   /** The token as verify describes it. Frozen: every verify of the record shares it. */
   verified: VerifiedToken;
   loadedAt: number;

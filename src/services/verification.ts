@@ -8,7 +8,9 @@ import { iso } from '../core/time.js';
 import { isApiKey, looksLikeJwt } from '../core/token-format.js';
 import { digestSecret, memoryKey, sameDigest } from '../core/token-hash.js';
 import { effectiveEnd, tokenStatus } from '../core/token-status.js';
+import { hasUsageControls, limitSubject, type LimitSubject } from '../core/usage-limits.js';
 import { describesToken, type VerifyCode } from '../core/verify-codes.js';
+import type { Admission } from './limits/counters.js';
 import { findMembership, findOrgById } from '../store/orgs.js';
 import { findTokenByDigest } from '../store/tokens.js';
 import { findUserById } from '../store/users.js';
@@ -24,17 +26,23 @@ export type VerifyRequest = {
   ip?: string | null;
   /** Tokens presented in `X-API-Key` are refused where the org's policy says so. */
   viaXApiKey?: boolean;
-  /** An operator's check (`keyward verify`) is not a use of the token: false leaves last-used alone. */
+  /** An operator's check (`keyward verify`) is not a use of the token: false leaves last-used (and the limits) alone. */
   recordUse?: boolean;
+  /** What this use costs against the token's rate limits and credits (default 1). */
+  cost?: number;
+  /** False describes the token without spending or enforcing its limits (introspection). */
+  enforceLimits?: boolean;
 };
 
 export type VerifyResult =
-  | { valid: true; code: 'VALID'; record: TokenRecord }
+  | { valid: true; code: 'VALID'; record: TokenRecord; usage?: Admission }
   | {
       valid: false;
       code: Exclude<VerifyCode, 'VALID'>;
       record?: TokenRecord;
       missingScopes?: string[];
+      /** The counters' verdict, for RATE_LIMITED and USAGE_EXCEEDED. */
+      usage?: Admission;
       reason: string;
     };
 
@@ -50,24 +58,31 @@ export function verifyToken(ctx: ServiceContext, request: VerifyRequest): Verify
   const { secret } = request;
   const now = ctx.clock.now();
   const isJwt = !isApiKey(secret, ctx.config.tokenPrefix);
-  if (isJwt && !looksLikeJwt(secret)) return counted(ctx, MALFORMED);
+  if (isJwt && !looksLikeJwt(secret)) return counted(ctx, request, now, MALFORMED);
   const key = memoryKey(secret);
   const record = ctx.tokens.get(key, now);
   if (record === UNKNOWN_TOKEN) {
     ctx.metrics.cacheLookup('unknown');
-    return counted(ctx, UNKNOWN);
+    return counted(ctx, request, now, UNKNOWN);
   }
   // Answered without a promise of its own when cached: callers await either.
   if (record) {
     ctx.metrics.cacheLookup('hit');
-    return counted(ctx, checkRecord(ctx, record, request, now));
+    return counted(ctx, request, now, checkRecord(ctx, record, request, now));
   }
   ctx.metrics.cacheLookup('miss');
-  return verifyFromStore(ctx, request, key, isJwt, now).then((result) => counted(ctx, result));
+  return verifyFromStore(ctx, request, key, isJwt, now).then((result) => counted(ctx, request, now, result));
 }
 
-function counted(ctx: ServiceContext, result: VerifyResult): VerifyResult {
+/**
+ * Every verify result passes here once: the metrics, and the usage analytics of a known token. An
+ * operator's check (`recordUse: false`: `keyward verify`, an RFC 7009 revocation's lookup, a
+ * forward-auth request the route table refuses) is no use of the token, so it is not counted.
+ */
+function counted(ctx: ServiceContext, request: VerifyRequest, now: number, result: VerifyResult | Promise<VerifyResult>): VerifyResult | Promise<VerifyResult> {
+  if (result instanceof Promise) return result.then((settled) => counted(ctx, request, now, settled));
   ctx.metrics.verified(result.code);
+  if (result.record !== undefined && request.recordUse !== false) ctx.usage.count(result.record.token, result.code, now);
   return result;
 }
 
@@ -90,7 +105,7 @@ function refusal(record: TokenRecord, code: Exclude<VerifyCode, 'VALID'>, reason
   return { valid: false, code, record, reason };
 }
 
-function checkRecord(ctx: ServiceContext, record: TokenRecord, request: VerifyRequest, now: number): VerifyResult {
+function checkRecord(ctx: ServiceContext, record: TokenRecord, request: VerifyRequest, now: number): VerifyResult | Promise<VerifyResult> {
   const { token } = record;
   const status = tokenStatus(token, now);
   if (status === 'revoked') return refusal(record, 'REVOKED', 'The token was revoked.');
@@ -111,8 +126,33 @@ function checkRecord(ctx: ServiceContext, record: TokenRecord, request: VerifyRe
   if (missingScopes.length > 0) {
     return { valid: false, code: 'INSUFFICIENT_SCOPE', record, missingScopes: [...missingScopes], reason: `The token lacks the scope ${missingScopes.join(' ')}.` };
   }
-  if (request.recordUse !== false) ctx.usage.record(token.id, now, request.ip ?? null);
-  return { valid: true, code: 'VALID', record };
+  if (!record.limited || request.recordUse === false || request.enforceLimits === false) return used(ctx, record, request, now);
+  const admission = ctx.counters.admit(subjectOf(record, now), request.cost ?? 1, now);
+  return admission instanceof Promise ? admission.then((a) => admitted(ctx, record, request, now, a)) : admitted(ctx, record, request, now, admission);
+}
+
+/** The record's counter subject, anew only when a refill period began (its seed changes then). */
+function subjectOf(record: TokenRecord, now: number): LimitSubject {
+  if (record.subject && now < record.subject.until) return record.subject.value;
+  const value = limitSubject(record.token, now);
+  record.subject = { value, until: value.credits?.refillAt ?? Infinity };
+  return value;
+}
+
+function used(ctx: ServiceContext, record: TokenRecord, request: VerifyRequest, now: number, usage?: Admission): VerifyResult {
+  if (request.recordUse !== false) ctx.usage.record(record.token.id, now, request.ip ?? null);
+  return usage ? { valid: true, code: 'VALID', record, usage } : { valid: true, code: 'VALID', record };
+}
+
+function admitted(ctx: ServiceContext, record: TokenRecord, request: VerifyRequest, now: number, usage: Admission): VerifyResult {
+  if (usage.code === 'VALID') return used(ctx, record, request, now, usage);
+  const reason =
+    usage.code === 'RATE_LIMITED'
+      ? usage.rateLimits.length === 0
+        ? 'The rate limit counters cannot be reached; try again shortly.'
+        : 'The token is over its rate limit.'
+      : 'The token has no usage credits left.';
+  return { valid: false, code: usage.code, record, usage, reason };
 }
 
 /**
@@ -122,8 +162,19 @@ function checkRecord(ctx: ServiceContext, record: TokenRecord, request: VerifyRe
  */
 export function verifyAnswer(result: VerifyResult): VerifyAnswer {
   if (!describesToken(result.code) || !result.record) return { valid: result.valid, code: result.code };
-  if (result.valid) return { valid: true, code: 'VALID', token: result.record.verified };
-  return { valid: false, code: result.code, token: result.record.verified, missing_scopes: result.missingScopes ?? [] };
+  const usage = result.usage ? usageAnswer(result.usage) : {};
+  if (result.valid) return { valid: true, code: 'VALID', token: result.record.verified, ...usage };
+  if (result.code === 'INSUFFICIENT_SCOPE') return { valid: false, code: result.code, token: result.record.verified, missing_scopes: result.missingScopes ?? [] };
+  return { valid: false, code: result.code, token: result.record.verified, ...usage };
+}
+
+/** A limited token's counters, for the resource server's RateLimit headers (and not to cache its answer). */
+function usageAnswer(usage: Admission): Pick<VerifyAnswer, 'rate_limits' | 'usage_remaining' | 'retry_after_seconds'> {
+  return {
+    rate_limits: usage.rateLimits,
+    ...(usage.remaining !== null ? { usage_remaining: Math.max(0, usage.remaining) } : {}),
+    ...(usage.code !== 'VALID' && usage.retryAfterSeconds !== null ? { retry_after_seconds: usage.retryAfterSeconds } : {}),
+  };
 }
 
 async function loadTokenRecord(ctx: ServiceContext, digest: string, now: number): Promise<TokenRecord | null> {
@@ -158,6 +209,7 @@ async function buildRecord(ctx: ServiceContext, token: Token, now: number): Prom
     acceptsXApiKey: facts.org.tokenPolicy.accept_x_api_key,
     allowsAddress: compileAllowlist(token.ipAllowlist),
     effectiveScopes,
+    limited: hasUsageControls(token),
     verified: Object.freeze({
       id: token.id,
       org_id: token.orgId,
@@ -168,6 +220,7 @@ async function buildRecord(ctx: ServiceContext, token: Token, now: number): Prom
       expires_at: iso(effectiveEnd(token)),
       impersonation: token.impersonation,
       created_by: { id: token.createdBy },
+      limited: hasUsageControls(token),
     }),
     loadedAt: now,
   };

@@ -128,7 +128,13 @@ export async function verifyPresentedToken(ctx: ServiceContext, question: Verify
   }
   // Without an address, a token restricted to some addresses fails closed (IP_NOT_ALLOWED).
   const ip = question.ip ?? null;
-  const result = await verifyToken(ctx, { secret: question.token, requiredScopes: question.scopes ?? [], ip, viaXApiKey: question.header === 'x-api-key' });
+  const result = await verifyToken(ctx, {
+    secret: question.token,
+    requiredScopes: question.scopes ?? [],
+    ip,
+    viaXApiKey: question.header === 'x-api-key',
+    ...(question.cost !== undefined ? { cost: question.cost } : {}),
+  });
   if (!result.valid && result.record) noteRejectedUse(ctx, result.record.token, result.code, { ...meta, ip });
   return result;
 }

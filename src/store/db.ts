@@ -17,6 +17,7 @@ import * as initial from './migrations/001-initial.js';
 import * as clusterKeys from './migrations/002-cluster.js';
 import * as ownerListIndex from './migrations/003-owner-list-index.js';
 import * as webhooks from './migrations/004-webhooks.js';
+import * as usageControls from './migrations/005-usage-controls.js';
 import { isPostgres } from './engine.js';
 import type { Database } from './schema.js';
 
@@ -37,6 +38,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '002-cluster': clusterKeys,
   '003-owner-list-index': ownerListIndex,
   '004-webhooks': webhooks,
+  '005-usage-controls': usageControls,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

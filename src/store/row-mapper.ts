@@ -52,3 +52,8 @@ export const BOOLEAN: Codec<number, boolean> = { fromRow: (value) => value === 1
 export function json<T>(): Codec<string, T> {
   return { fromRow: (text) => JSON.parse(text) as T, toRow: (value) => JSON.stringify(value) };
 }
+
+/** JSON text or null in the store, parsed or null in the domain. */
+export function nullableJson<T>(): Codec<string | null, T | null> {
+  return { fromRow: (text) => (text === null ? null : (JSON.parse(text) as T)), toRow: (value) => (value === null ? null : JSON.stringify(value)) };
+}

@@ -2,6 +2,8 @@ import type { Selectable } from 'kysely';
 import type { ActorType, UserStatus, UserType } from '../core/model.js';
 import type { TokenKind } from '../core/policy.js';
 import type { DisabledReason, RevokedReason } from '../core/token-status.js';
+import type { UsageGranularity } from '../core/usage-buckets.js';
+import type { VerifyCode } from '../core/verify-codes.js';
 import type { DeliveryStatus, WebhookEvent } from '../core/webhooks.js';
 
 /**
@@ -23,6 +25,7 @@ export interface Database {
   webhooks: WebhooksTable;
   webhook_jobs: WebhookJobsTable;
   webhook_deliveries: WebhookDeliveriesTable;
+  usage_buckets: UsageBucketsTable;
 }
 
 export interface UsersTable {
@@ -95,6 +98,18 @@ export interface TokensTable {
   replaced_by: string | null;
   expiring_notified_at: number | null;
   expired_notified_at: number | null;
+  /** A JSON array of `{name, limit, window_seconds}`. */
+  rate_limits: string;
+  /** The key its counters are kept under, shared along a rotation chain. */
+  limit_key: string;
+  /** Credits as last written; null without a usage limit. */
+  usage_remaining: number | null;
+  /** A JSON `{amount, interval}`, or null without a refill. */
+  usage_refill: string | null;
+  usage_period: number | null;
+  usage_version: number;
+  /** A JSON array of `{ip, lastSeenAt}`, newest first. */
+  recent_ips: string;
 }
 
 export interface SessionsTable {
@@ -192,6 +207,16 @@ export interface WebhookDeliveriesTable {
   next_attempt_at: number | null;
 }
 
+/** Verify outcomes of one token in one hour or day, per code; processes add their counts. */
+export interface UsageBucketsTable {
+  token_id: string;
+  org_id: string;
+  granularity: UsageGranularity;
+  bucket_start: number;
+  code: VerifyCode;
+  count: number;
+}
+
 export type UserRow = Selectable<UsersTable>;
 export type OrgRow = Selectable<OrgsTable>;
 export type RoleRow = Selectable<RolesTable>;
@@ -204,3 +229,4 @@ export type SigningKeyRow = Selectable<SigningKeysTable>;
 export type WebhookRow = Selectable<WebhooksTable>;
 export type WebhookJobRow = Selectable<WebhookJobsTable>;
 export type WebhookDeliveryRow = Selectable<WebhookDeliveriesTable>;
+export type UsageBucketRow = Selectable<UsageBucketsTable>;

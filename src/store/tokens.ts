@@ -3,14 +3,22 @@ import type { Token } from '../core/model.js';
 import type { TokenKind } from '../core/policy.js';
 import type { TokenStatus } from '../core/token-status.js';
 import type { TokenStateChange } from '../core/token-transitions.js';
-import { BOOLEAN, json, rowMapper } from './row-mapper.js';
+import type { RateLimit, RecentIp, UsageRefill } from '../core/usage-limits.js';
+import { BOOLEAN, json, nullableJson, rowMapper } from './row-mapper.js';
 import { isPostgres } from './engine.js';
 import type { Executor } from './db.js';
 import type { Database, TokenRow } from './schema.js';
 
 type TokenEb = ExpressionBuilder<Database, 'tokens'>;
 
-export const tokens = rowMapper<TokenRow, Token>({ impersonation: BOOLEAN, scopes: json<string[]>(), ipAllowlist: json<string[]>() });
+export const tokens = rowMapper<TokenRow, Token>({
+  impersonation: BOOLEAN,
+  scopes: json<string[]>(),
+  ipAllowlist: json<string[]>(),
+  rateLimits: json<RateLimit[]>(),
+  usageRefill: nullableJson<UsageRefill>(),
+  recentIps: json<RecentIp[]>(),
+});
 
 /** What may change about a stored token: its name and description, and its state. */
 export type TokenChange = TokenStateChange & Partial<Pick<Token, 'name' | 'description'>>;
@@ -237,16 +245,51 @@ export async function tokenFeedFacts(db: Executor, id: string): Promise<{ orgId:
   return row && { orgId: row.org_id, digest: row.digest };
 }
 
-/** Unexpired JWTs that no longer work as signed (revoked, rotated away or disabled), newest first. */
+/**
+ * Unexpired JWTs that no longer work as signed (revoked, rotated away or disabled), or that must be
+ * counted (credits set after they were signed), newest first.
+ */
 export async function inactiveJwtIds(db: Executor, nowMs: number, limit: number): Promise<string[]> {
   const rows = await db
     .selectFrom('tokens')
     .select('id')
     .where('kind', '=', 'jwt')
-    .where((eb) => eb.or([eb('revoked_at', 'is not', null), eb('disabled_at', 'is not', null)]))
+    .where((eb) => eb.or([eb('revoked_at', 'is not', null), eb('disabled_at', 'is not', null), eb('usage_remaining', 'is not', null), eb('rate_limits', '!=', '[]')]))
     .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', nowMs)]))
     .orderBy('id', 'desc')
     .limit(limit)
     .execute();
   return rows.map((r) => r.id);
+}
+
+/**
+ * Writes credit counts a process saw. A count only ever lowers the stored one of the same setting
+ * (version) and period, or replaces one of an older period: writes from several processes, in any
+ * order, leave the lowest count of the newest period. A PATCH (a new version) is never overwritten.
+ */
+export async function recordCredits(db: Executor, counts: readonly { key: string; version: number; period: number; remaining: number }[]): Promise<void> {
+  for (const c of counts) {
+    await db
+      .updateTable('tokens')
+      .set({ usage_remaining: Math.max(0, c.remaining), usage_period: c.period })
+      .where('limit_key', '=', c.key)
+      .where('usage_version', '=', c.version)
+      .where('usage_remaining', 'is not', null)
+      .where((eb) => eb.or([eb('usage_period', '<', c.period), eb.and([eb('usage_period', '=', c.period), eb('usage_remaining', '>', Math.max(0, c.remaining))])]))
+      .execute();
+  }
+}
+
+/** A new usage limit for a token's whole rotation chain; the version moves on, so counts of the old one are dropped. */
+export async function setUsageLimit(db: Executor, limitKey: string, change: { remaining: number | null; refill: string | null; period: number | null }): Promise<void> {
+  await db
+    .updateTable('tokens')
+    .set((eb) => ({ usage_remaining: change.remaining, usage_refill: change.refill, usage_period: change.period, usage_version: eb('usage_version', '+', 1) }))
+    .where('limit_key', '=', limitKey)
+    .execute();
+}
+
+/** The tokens whose counters are kept under `limitKey`: a rotation chain, and tokens a limited token made. */
+export async function tokenIdsSharingLimits(db: Executor, limitKey: string): Promise<string[]> {
+  return (await db.selectFrom('tokens').select('id').where('limit_key', '=', limitKey).execute()).map((r) => r.id);
 }

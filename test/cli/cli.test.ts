@@ -43,7 +43,7 @@ describe('operator commands on a data directory', () => {
     const version = keyward(['--version']);
     expect(version.code).toBe(0);
     expect(version.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
-    expect(keyward(['token', 'create', '--help']).stdout).toMatch(/30, 90,\s+180,\s+365/);
+    expect(keyward(['token', 'create', '--help']).stdout).toMatch(/30,\s+90,\s+180,\s+365/);
   });
 
   it('verify where there is no deployment says so and creates nothing', () => {
@@ -227,6 +227,26 @@ describe('token commands against a running server', () => {
     expect(created.code, created.stderr).toBe(0);
     expect(JSON.parse(created.stdout).token.expires_at).toBe('2026-12-31T23:59:59.000Z');
     expect(keyward(['token', 'create', '--org', orgId, '--name', 'x', '--scope', 'devices:read', '--expires-at', '2026-02-30'], as()).code).toBe(2);
+  });
+
+  it('creates a token with rate limits and credits, and refuses malformed ones as usage errors', () => {
+    const created = keyward(
+      ['token', 'create', '--org', orgId, '--name', 'metered', '--scope', 'devices:read', '--expires-in', '30', '--rate-limit', 'burst=20/1s', '--rate-limit', 'daily=50000/1d', '--credits', '1000', '--refill', '1000/month', '--json'],
+      as(),
+    );
+    expect(created.code, created.stderr).toBe(0);
+    expect(JSON.parse(created.stdout).token).toMatchObject({
+      rate_limits: [{ name: 'burst', limit: 20, window_seconds: 1 }, { name: 'daily', limit: 50_000, window_seconds: 86_400 }],
+      usage_limit: { remaining: 1000, refill: { amount: 1000, interval: 'month' } },
+    });
+    const base = ['token', 'create', '--org', orgId, '--name', 'x', '--scope', 'devices:read', '--expires-in', '30'];
+    for (const bad of [['--rate-limit', 'burst=20'], ['--rate-limit', '20/1s'], ['--refill', '10/day'], ['--credits', '5', '--refill', '10/week']]) {
+      expect(keyward([...base, ...bad], as()).code, bad.join(' ')).toBe(2);
+    }
+    // The server's own bounds: a window over a day is a 400, exit 1.
+    const tooLong = keyward([...base, '--rate-limit', 'slow=1/2d'], as());
+    expect(tooLong.code).toBe(1);
+    expect(tooLong.stderr).toContain('window_seconds');
   });
 
   it('shows a rotated-away token ending with its grace period, as the HTTP verify does', () => {

@@ -57,7 +57,7 @@ describe('beyondAllowlist', () => {
 
 const DAY = 86_400_000;
 const NOW = Date.parse('2026-01-15T10:00:00Z');
-const parent = (endsAt: number | null, ipAllowlist: string[] = []): DelegatingToken => ({ endsAt, ipAllowlist });
+const parent = (endsAt: number | null, ipAllowlist: string[] = []): DelegatingToken => ({ endsAt, ipAllowlist, limited: null });
 
 describe('assertEndsWithinParent', () => {
   it('lets a child end with its parent or before, and refuses one that outlives it with expiration_too_long', () => {

@@ -20,6 +20,7 @@ const bounds: fc.Arbitrary<PolicyBounds> = fc.record({
   max_tokens_per_user: fc.integer({ min: 1, max: 1000 }),
   allowed_kinds: fc.subarray([...TOKEN_KINDS], { minLength: 1 }),
   allow_no_expiration: fc.boolean(),
+  max_rate_limit: fc.integer({ min: 1, max: 1_000_000 }),
 });
 
 const change: fc.Arbitrary<Partial<TokenPolicy>> = fc.record(

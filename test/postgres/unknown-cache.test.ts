@@ -40,7 +40,7 @@ describe('the unknown-token cache in a cluster', () => {
     const org = await makeOrg(b);
     const owner = await makeUser(b);
     await addMember(b, org, owner, 'member');
-    const spec = { orgId: org.id, ownerId: owner.id, createdBy: owner.id, impersonation: false, name: 'later', description: null, scopes: ['devices:read'], kind: 'api_key' as const, ipAllowlist: [], expiresAt: null, rotatedFrom: null };
+    const spec = { orgId: org.id, ownerId: owner.id, createdBy: owner.id, impersonation: false, name: 'later', description: null, scopes: ['devices:read'], kind: 'api_key' as const, ipAllowlist: [], expiresAt: null, rotatedFrom: null, limits: { rateLimits: [], usageLimit: null } };
     const { token, secret } = await prepareToken(b, spec, clock.now());
 
     expect((await verifyToken(a, { secret })).code).toBe('NOT_FOUND');

@@ -140,6 +140,28 @@ describe.each([
     await expectProblem(await get({ authorization: `Basic ${Buffer.from(`x:${secret}`).toString('base64')}` }), 401, 'unauthenticated');
   });
 
+  it("puts a limited token's RateLimit headers on the route's answer, and answers 429 with Retry-After over the limit", async () => {
+    const { secret } = await k.token({ rateLimits: [{ name: 'minute', limit: 2, window_seconds: 60 }] });
+    const first = await get({ authorization: `Bearer ${secret}` });
+    expect(first.status).toBe(200);
+    expect(first.headers.get('ratelimit-policy')).toBe('"minute";q=2;w=60');
+    expect(first.headers.get('ratelimit')).toMatch(/^"minute";r=1;t=\d+$/);
+    expect((await get({ authorization: `Bearer ${secret}` })).status).toBe(200);
+    const refused = await get({ authorization: `Bearer ${secret}` });
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(59);
+    expect(refused.headers.get('ratelimit')).toMatch(/^"minute";r=0;t=\d+$/);
+    expect(refused.headers.get('www-authenticate')).toBeNull();
+    await expectProblem(refused, 429, 'rate_limited');
+  });
+
+  it('answers 429 usage_exceeded without Retry-After once credits that never refill are spent', async () => {
+    const { secret } = await k.token({ usageLimit: { remaining: 1, refill: null } });
+    expect((await get({ authorization: `Bearer ${secret}` })).status).toBe(200);
+    const refused = await get({ authorization: `Bearer ${secret}` });
+    expect(refused.headers.get('retry-after')).toBeNull();
+    await expectProblem(refused, 429, 'usage_exceeded');
+  });
+
   /** A request with exactly these header lines (fetch would join duplicates). */
   function rawGet(headers: string[]): Promise<number> {
     return new Promise((resolve, reject) => {

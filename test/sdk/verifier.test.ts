@@ -83,6 +83,20 @@ describe('createVerifier', () => {
     expect((await v.verify(restricted.secret, { ip: '10.1.2.3' })).code).toBe('VALID');
   });
 
+  it("never answers a limited token from its cache or offline: Keyward counts every use", async () => {
+    const v = await connected();
+    const key = await k.token({ rateLimits: [{ name: 'minute', limit: 3, window_seconds: 60 }] });
+    const jwt = await k.token({ kind: 'jwt', usageLimit: { remaining: 2, refill: null } });
+    const before = k.proxy.verifyCalls();
+    const keyCodes = [];
+    for (let i = 0; i < 4; i++) keyCodes.push((await v.verify(key.secret, { scopes: ['devices:read'] })).code);
+    expect(keyCodes).toEqual(['VALID', 'VALID', 'VALID', 'RATE_LIMITED']);
+    const jwtCodes = [];
+    for (let i = 0; i < 3; i++) jwtCodes.push((await v.verify(jwt.secret)).code);
+    expect(jwtCodes).toEqual(['VALID', 'VALID', 'USAGE_EXCEEDED']);
+    expect(k.proxy.verifyCalls() - before).toBe(7);
+  });
+
   it('rejects a forged JWT offline without trusting it', async () => {
     const v = await connected();
     const { secret } = await k.token({ kind: 'jwt' });

@@ -54,6 +54,8 @@ export class AnswerCache {
   keep(key: string, answer: VerifyAnswer, ticket: number): void {
     if (!this.trusted || ticket !== this.epoch || !answer.token) return;
     if (answer.code !== 'VALID' && answer.code !== 'INSUFFICIENT_SCOPE') return;
+    // Keyward counts every use of a limited token: an answer from here would be a use it never saw.
+    if (answer.token.limited) return;
     const end = answer.token.expires_at === null ? Infinity : Date.parse(answer.token.expires_at);
     const until = Math.min(Date.now() + this.ttlMs, end);
     if (until <= Date.now()) return;

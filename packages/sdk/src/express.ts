@@ -21,6 +21,7 @@ export function requireToken(verifier: Verifier, options: RequireTokenOptions = 
       (decision) => {
         if (decision.ok) {
           req.token = decision.token;
+          res.set(decision.headers);
           return next();
         }
         const { status, headers, body } = decision.refusal;

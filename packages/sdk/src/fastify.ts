@@ -21,6 +21,7 @@ export function requireToken(verifier: Verifier, options: RequireTokenOptions = 
     const decision = await decide(verifier, { rawHeaders: request.raw.rawHeaders, url: request.url, ip: request.ip }, options);
     if (decision.ok) {
       request.token = decision.token;
+      reply.headers(decision.headers);
       return;
     }
     const { status, headers, body } = decision.refusal;

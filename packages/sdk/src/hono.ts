@@ -38,6 +38,7 @@ export function requireToken(verifier: Verifier, options: HonoRequireTokenOption
     );
     if (decision.ok) {
       c.set('token', decision.token);
+      for (const [name, value] of Object.entries(decision.headers)) c.header(name, value);
       return next();
     }
     const { status, headers, body } = decision.refusal;

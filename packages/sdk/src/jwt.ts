@@ -2,7 +2,7 @@ import { createRemoteJWKSet, customFetch, decodeJwt, jwtVerify, type JWTPayload 
 import { scopeAnswer } from './scopes.js';
 import type { VerifyAnswer } from './wire.js';
 
-type KeywardClaims = JWTPayload & { jti: string; sub: string; org: string; scope?: string; act?: { sub?: string }; ip_restricted?: boolean };
+type KeywardClaims = JWTPayload & { jti: string; sub: string; org: string; scope?: string; act?: { sub?: string }; ip_restricted?: boolean; limited?: boolean };
 
 /** Whether a segment is the one base64url spelling of its bytes (no padding, no stray bits). */
 function canonical(segment: string): boolean {
@@ -78,14 +78,16 @@ export class OfflineJwts {
         expires_at: claims.exp === undefined ? null : new Date(claims.exp * 1000).toISOString(),
         impersonation: claims.act !== undefined,
         created_by: { id: creator },
+        limited: false,
       },
       scopes,
     );
   }
 
   private vouchable(claims: JWTPayload): boolean {
-    const { jti, sub, org, act, ip_restricted } = claims as Partial<KeywardClaims>;
-    if (typeof jti !== 'string' || typeof sub !== 'string' || typeof org !== 'string' || ip_restricted === true) return false;
+    const { jti, sub, org, act, ip_restricted, limited } = claims as Partial<KeywardClaims>;
+    // An IP-restricted token needs Keyward's allowlist, a limited one its counters: both go online.
+    if (typeof jti !== 'string' || typeof sub !== 'string' || typeof org !== 'string' || ip_restricted === true || limited === true) return false;
     if (this.online.has(jti) || this.owners.has(sub) || this.orgs.has(org)) return false;
     return !(act?.sub !== undefined && this.owners.has(act.sub));
   }

@@ -1,4 +1,5 @@
 import { VerifierUnavailable, type Verifier } from './verifier.js';
+import { rateLimitHeaders } from './rate-limit-headers.js';
 import type { Problem, VerifyAnswer } from './wire.js';
 
 /** What a protected route learns about the caller's token. */
@@ -18,7 +19,8 @@ export type RequireTokenOptions = {
 /** A refusal, framework-free: the status, the headers and the problem+json body to send. */
 export type Refusal = { status: number; headers: Record<string, string>; body: Problem };
 
-export type Decision = { ok: true; token: TokenFacts } | { ok: false; refusal: Refusal };
+/** `headers` go on the protected route's response: a limited token's RateLimit fields. */
+export type Decision = { ok: true; token: TokenFacts; headers: Record<string, string> } | { ok: false; refusal: Refusal };
 
 /** The request parts the decision needs, as each framework gives them. */
 export type PresentedRequest = {
@@ -122,7 +124,7 @@ export async function decide(verifier: Verifier, request: PresentedRequest, opti
   }
   if (answer.valid && answer.token) {
     const { id, org_id, owner, scopes } = answer.token;
-    return { ok: true, token: { id, org_id, subject: owner.id, scopes } };
+    return { ok: true, token: { id, org_id, subject: owner.id, scopes }, headers: rateLimitHeaders(answer.rate_limits) };
   }
   switch (answer.code) {
     case 'INSUFFICIENT_SCOPE': {
@@ -131,9 +133,14 @@ export async function decide(verifier: Verifier, request: PresentedRequest, opti
     }
     case 'RATE_LIMITED':
     case 'USAGE_EXCEEDED':
-      return refuse(429, answer.code === 'RATE_LIMITED' ? 'rate_limited' : 'usage_exceeded', 'The token is over its limit.', null, {
-        'retry-after': String(answer.retry_after_seconds ?? 1),
-      });
+      // No Retry-After for credits that no refill brings back: waiting would not help.
+      return refuse(
+        429,
+        answer.code === 'RATE_LIMITED' ? 'rate_limited' : 'usage_exceeded',
+        answer.code === 'RATE_LIMITED' ? 'The token is over its rate limit.' : 'The token has no usage credits left.',
+        null,
+        { ...(answer.retry_after_seconds !== undefined ? { 'retry-after': String(answer.retry_after_seconds) } : {}), ...rateLimitHeaders(answer.rate_limits) },
+      );
     default: {
       const detail = WHY[answer.code] ?? 'The token is not valid.';
       return refuse(401, 'invalid_token', detail, `Bearer realm="${realm}", error="invalid_token", error_description="${detail}"`);

@@ -27,7 +27,12 @@ export type VerifiedToken = {
   expires_at: string | null;
   impersonation: boolean;
   created_by: { id: string };
+  /** Has rate limits or credits: every use must be asked, never answered from a cache. */
+  limited: boolean;
 };
+
+/** One of a limited token's rate limits after a verify. */
+export type RateLimitStatus = { name: string; limit: number; window_seconds: number; remaining: number; reset_seconds: number };
 
 /** The answer of `POST /api/v1/verify`. */
 export type VerifyAnswer = {
@@ -35,6 +40,8 @@ export type VerifyAnswer = {
   code: VerifyCode;
   token?: VerifiedToken;
   missing_scopes?: string[];
+  rate_limits?: RateLimitStatus[];
+  usage_remaining?: number;
   retry_after_seconds?: number;
 };
 

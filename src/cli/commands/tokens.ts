@@ -2,9 +2,10 @@ import type { Command } from 'commander';
 import type { PageOf, TokenView, TokenWithSecret } from '../../contract/index.js';
 import { DEFAULT_POLICY, MAX_GRACE_PERIOD_SECONDS, TOKEN_KINDS } from '../../core/policy.js';
 import { TOKEN_STATUSES } from '../../core/token-status.js';
+import type { RateLimit, UsageRefill } from '../../core/usage-limits.js';
 import { ApiClient } from '../client.js';
-import { collect, expiryDate, wholeNumber } from '../options.js';
-import { out, table } from '../output.js';
+import { collect, expiryDate, rateLimit, refill, wholeNumber } from '../options.js';
+import { CliError, out, table } from '../output.js';
 
 /** `keyward token …`: user tasks, through a running server's API with KEYWARD_TOKEN or the stored login. */
 export function registerTokenCommands(program: Command): void {
@@ -28,8 +29,12 @@ export function registerTokenCommands(program: Command): void {
     .option('--kind <kind>', TOKEN_KINDS.join(' or '), 'api_key')
     .option('--ip <cidr>', 'allow use only from this IP or CIDR (repeatable)', collect)
     .option('--owner <id>', 'a service account to own the token')
+    .option('--rate-limit <name=limit/window>', "a rate limit, e.g. burst=20/1s or daily=50000/1d (repeatable; default: the org's)", rateLimit)
+    .option('--credits <n>', 'usage credits: each verify spends its cost', wholeNumber)
+    .option('--refill <amount/interval>', 'with --credits: set them back to AMOUNT every day or month (1000/day, 50000/month)', refill)
     .option('--json', 'print the token and secret as JSON')
     .action(async (options: CreateOptions) => {
+      if (options.refill && options.credits === undefined) throw new CliError('--refill needs --credits.', 2);
       const created = await client().request<TokenWithSecret>('POST', orgPath(options.org), {
         name: options.name,
         scopes: options.scope,
@@ -39,6 +44,8 @@ export function registerTokenCommands(program: Command): void {
         ...(options.expiresAt ? { expires_at: options.expiresAt } : {}),
         ...(options.ip ? { ip_allowlist: options.ip } : {}),
         ...(options.owner ? { owner_id: options.owner } : {}),
+        ...(options.rateLimit ? { rate_limits: options.rateLimit } : {}),
+        ...(options.credits !== undefined ? { usage_limit: { remaining: options.credits, refill: options.refill ?? null } } : {}),
       });
       printCreated(created, options.json);
     });
@@ -114,6 +121,9 @@ type CreateOptions = {
   kind: string;
   ip?: string[];
   owner?: string;
+  rateLimit?: RateLimit[];
+  credits?: number;
+  refill?: UsageRefill;
   json?: boolean;
 };
 

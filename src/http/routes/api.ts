@@ -15,6 +15,7 @@ import serviceAccounts from './service-accounts.js';
 import session from './session.js';
 import setup from './setup.js';
 import tokens from './tokens.js';
+import usage from './usage.js';
 import users from './users.js';
 import verifiers from './verifiers.js';
 import verify from './verify.js';
@@ -27,7 +28,7 @@ import webhooks from './webhooks.js';
 const api: RoutePlugin = async (app, options) => {
   authenticateRoutes(app, options.ctx);
   authorizeRoutes(app, options.ctx);
-  for (const resource of [session, setup, me, orgs, scopes, members, roles, serviceAccounts, users, tokens, memberTokens, selfTokens, auditEvents, verifiers, verify, revocations, leaks, webhooks]) {
+  for (const resource of [session, setup, me, orgs, scopes, members, roles, serviceAccounts, users, tokens, memberTokens, selfTokens, usage, auditEvents, verifiers, verify, revocations, leaks, webhooks]) {
     await app.register(resource, { ctx: options.ctx });
   }
 };

@@ -5,6 +5,7 @@ import { queryCarriesToken, readCredential } from '../../core/credentials.js';
 import { checkForwarded, type ForwardedRequest } from '../../services/forward-auth.js';
 import type { ServiceContext } from '../../services/context.js';
 import { operation, summarized } from '../operation.js';
+import { setRateLimitHeaders } from '../rate-limit-headers.js';
 import { success } from '../responses.js';
 import type { RoutePlugin } from '../route-plugin.js';
 
@@ -63,6 +64,7 @@ function forwarded(request: FastifyRequest): ForwardedRequest {
 
 async function answer(ctx: ServiceContext, request: FastifyRequest, reply: FastifyReply) {
   const grant = await checkForwarded(ctx, forwarded(request));
+  setRateLimitHeaders(reply, grant.limits);
   return reply
     .header('cache-control', 'no-store')
     .header('x-keyward-token-id', grant.tokenId)

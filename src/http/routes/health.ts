@@ -21,8 +21,8 @@ const health: RoutePlugin = async (app, { ctx }) => {
       responses: { 200: success('Ready to serve.', ReadinessSchema), 503: success('The database does not answer.', ReadinessSchema) },
     }),
     async (_request, reply) => {
-      const { ready, invalidation } = await readiness(ctx);
-      return reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : 'unavailable', invalidation });
+      const { ready, invalidation, counters } = await readiness(ctx);
+      return reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : 'unavailable', invalidation, counters });
     },
   );
 };

@@ -14,7 +14,7 @@ import { createToken } from '../../services/tokens/create.js';
 import { getToken, listTokens } from '../../services/tokens/list.js';
 import { disableToken, enableToken, renameToken, revokeToken } from '../../services/tokens/manage.js';
 import { rotateToken } from '../../services/tokens/rotation.js';
-import { mayCreateTokens, onToken } from '../authorize.js';
+import { mayCreateTokens, mayUpdateToken, onToken } from '../authorize.js';
 import { operation } from '../operation.js';
 import { success } from '../responses.js';
 import type { RoutePlugin } from '../route-plugin.js';
@@ -68,10 +68,10 @@ const tokens: RoutePlugin = async (app, { ctx }) => {
     '/orgs/:org/tokens/:id',
     operation({
       id: 'renameToken',
-      authorize: onToken('change'),
+      authorize: mayUpdateToken,
       tag: 'tokens',
-      summary: 'Rename a token or edit its description',
-      description: 'Scopes, owner and expiry are immutable: rotate or create anew to change them.',
+      summary: "Rename a token, edit its description or set its credits",
+      description: 'Scopes, owner, expiry and rate limits are immutable: rotate or create anew to change them. `usage_limit` (set, or null to remove) needs tokens.manage and applies to the whole rotation chain.',
       params: TokenParams,
       body: RenameTokenBody,
       responses: { 200: success('The token as it is now.', Token) },

@@ -1,17 +1,18 @@
 import type { CreateTokenRequest, NewTokenRequest, TokenWithSecret } from '../../contract/index.js';
-import { allowlistWithinParent, assertEndsWithinParent } from '../../core/delegation.js';
-import { Forbidden } from '../../core/errors.js';
+import { allowlistWithinParent, assertEndsWithinParent, type DelegatingToken } from '../../core/delegation.js';
+import { Forbidden, PolicyViolation } from '../../core/errors.js';
 import { parseAllowlist } from '../../core/ip-allowlist.js';
 import type { User } from '../../core/model.js';
 import { normalizeDescription, normalizeName } from '../../core/names.js';
-import { resolveExpiration } from '../../core/policy.js';
+import { resolveExpiration, type TokenPolicy } from '../../core/policy.js';
+import { assertWithinBound, checkRateLimits } from '../../core/usage-limits.js';
 import { iso } from '../../core/time.js';
 import { lockStanding } from '../../store/members.js';
 import { insertToken } from '../../store/tokens.js';
 import { orgAccess, requirePermission, type Caller, type OrgAccess } from '../access.js';
 import { actorOf, recordAudit } from '../audit.js';
 import type { ServiceContext } from '../context.js';
-import { hashedToken, prepareToken } from './issue.js';
+import { hashedToken, prepareToken, type TokenLimits } from './issue.js';
 import {
   activeMember,
   assertKindAllowed,
@@ -71,9 +72,10 @@ async function mint(ctx: ServiceContext, access: OrgAccess, request: NewTokenReq
   const parent = await delegatingToken(ctx.db, caller);
   if (parent) assertEndsWithinParent(parent, expiresAt, request.expires_at !== undefined ? 'expires_at' : 'expires_in_days');
   const ipAllowlist = parent ? allowlistWithinParent(parent, requestedAllowlist) : (requestedAllowlist ?? []);
+  const limits = limitsOf(ctx, request, policy, parent);
   const { token, secret } = await prepareToken(
     ctx,
-    { orgId: org.id, ownerId: owner.id, createdBy: caller.user.id, impersonation, name, description, scopes: request.scopes, kind, ipAllowlist, expiresAt, rotatedFrom: null },
+    { orgId: org.id, ownerId: owner.id, createdBy: caller.user.id, impersonation, name, description, scopes: request.scopes, kind, ipAllowlist, expiresAt, rotatedFrom: null, limits },
     now,
   );
   await ctx.db.transaction().execute(async (trx) => {
@@ -97,6 +99,8 @@ async function mint(ctx: ServiceContext, access: OrgAccess, request: NewTokenReq
           kind,
           expires_at: iso(expiresAt),
           hashed_token: hashedToken(secret),
+          ...(token.rateLimits.length > 0 ? { rate_limits: token.rateLimits } : {}),
+          ...(token.usageRemaining !== null ? { usage_limit: { remaining: token.usageRemaining, refill: token.usageRefill } } : {}),
           ...(owner.id !== caller.user.id ? { owner_id: owner.id } : {}),
           ...(impersonation ? { impersonation: true } : {}),
         },
@@ -107,4 +111,23 @@ async function mint(ctx: ServiceContext, access: OrgAccess, request: NewTokenReq
   ctx.invalidate.tokenCreated(token.digest);
   const view = tokenView(token, { nowMs: now, warningWindowDays: policy.warning_window_days, ownerType: owner.type });
   return { token: view, secret };
+}
+
+/**
+ * A new token's usage controls: those it asks for, else the org's default rate limits. A token made
+ * by a limited token shares that token's limits and counters (it hands on no more than it has).
+ */
+function limitsOf(ctx: ServiceContext, request: NewTokenRequest, policy: TokenPolicy, parent: DelegatingToken | null): TokenLimits {
+  if (parent?.limited) {
+    if (request.rate_limits !== undefined || request.usage_limit !== undefined) {
+      throw new PolicyViolation('bound_exceeded', 'A token made by a token with rate limits or credits shares them; it cannot set its own.', {
+        field: request.rate_limits !== undefined ? 'rate_limits' : 'usage_limit',
+      });
+    }
+    return { sharedWith: parent.limited };
+  }
+  const rateLimits = request.rate_limits === undefined ? policy.default_rate_limits : checkRateLimits(request.rate_limits, 'rate_limits');
+  assertWithinBound(rateLimits, ctx.config.policyBounds.max_rate_limit, 'rate_limits');
+  const usage = request.usage_limit ?? null;
+  return { rateLimits, usageLimit: usage && { remaining: usage.remaining, refill: usage.refill ?? null } };
 }

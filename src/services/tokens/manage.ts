@@ -1,4 +1,5 @@
-import type { RenameTokenRequest, TokenView } from '../../contract/index.js';
+import type { RenameTokenRequest, TokenView, UsageLimitView } from '../../contract/index.js';
+import { creditPeriod } from '../../core/usage-limits.js';
 import { Conflict, Forbidden } from '../../core/errors.js';
 import type { Token } from '../../core/model.js';
 import { normalizeDescription, normalizeName } from '../../core/names.js';
@@ -8,14 +9,14 @@ import { transition, type TokenEvent } from '../../core/token-transitions.js';
 import type { Executor } from '../../store/db.js';
 import { lockStanding } from '../../store/members.js';
 import { findMembership } from '../../store/orgs.js';
-import { updateToken } from '../../store/tokens.js';
+import { setUsageLimit, tokenIdsSharingLimits, updateToken } from '../../store/tokens.js';
 import { findUserById } from '../../store/users.js';
-import { orgAccess, requireScope, type Caller, type OrgAccess } from '../access.js';
+import { orgAccess, requirePermission, requireScope, type Caller, type OrgAccess } from '../access.js';
 import { actorOf, recordAudit } from '../audit.js';
 import type { ServiceContext } from '../context.js';
 import { actionableToken, assertUnderCap, managesToken } from './rules.js';
 import { applyTransition } from './transitions.js';
-import { tokenViewOf } from './view.js';
+import { liveCredits, tokenView, tokenViewOf } from './view.js';
 
 type ChangeInput = { token: Token; access: OrgAccess; trx: Executor; nowMs: number };
 
@@ -38,26 +39,68 @@ async function changeToken(
   return tokenViewOf(ctx, access.org, token, now);
 }
 
-/** Name and description are the only mutable fields; scopes, owner and expiry need a rotation. */
-export function renameToken(ctx: ServiceContext, caller: Caller, orgId: string, tokenId: string, change: RenameTokenRequest): Promise<TokenView> {
-  return changeToken(ctx, caller, orgId, tokenId, async ({ token, trx, nowMs }) => {
-    const name = change.name === undefined ? token.name : normalizeName(change.name);
-    const description = change.description === undefined ? token.description : normalizeDescription(change.description);
-    if (name === token.name && description === token.description) return token;
-    await updateToken(trx, token.id, { name, description });
-    await recordAudit(
-      trx,
-      actorOf(caller),
-      {
-        orgId,
-        action: 'token.renamed',
-        target: { type: 'token', id: token.id },
-        details: { name, previous_name: token.name, description_changed: description !== token.description },
-      },
-      nowMs,
-    );
-    return { ...token, name, description };
-  });
+/**
+ * Name and description are the mutable fields, and the credits (`tokens.manage` only, DESIGN §1);
+ * scopes, owner, expiry and rate limits need a rotation or a new token.
+ */
+export async function renameToken(ctx: ServiceContext, caller: Caller, orgId: string, tokenId: string, change: RenameTokenRequest): Promise<TokenView> {
+  if (change.usage_limit !== undefined) {
+    const sharing: string[] = [];
+    const view = await changeToken(ctx, caller, orgId, tokenId, async (input) => {
+      // The route's guard asked before validation; asked again where it acts.
+      requirePermission(input.access, 'tokens.manage', 'write');
+      const renamed = await renameIn(input, caller, change);
+      sharing.push(...(await tokenIdsSharingLimits(input.trx, renamed.limitKey)));
+      return setCredits({ ...input, token: renamed }, caller, change.usage_limit ?? null, ctx);
+    });
+    // Tokens sharing the counters (a rotation's other half, tokens it made) drop their records too, once committed.
+    for (const id of sharing) ctx.invalidate.token(id);
+    return view;
+  }
+  return changeToken(ctx, caller, orgId, tokenId, (input) => renameIn(input, caller, change));
+}
+
+async function renameIn({ token, trx, nowMs }: ChangeInput, caller: Caller, change: RenameTokenRequest): Promise<Token> {
+  const name = change.name === undefined ? token.name : normalizeName(change.name);
+  const description = change.description === undefined ? token.description : normalizeDescription(change.description);
+  if (name === token.name && description === token.description) return token;
+  await updateToken(trx, token.id, { name, description });
+  await recordAudit(
+    trx,
+    actorOf(caller),
+    {
+      orgId: token.orgId,
+      action: 'token.renamed',
+      target: { type: 'token', id: token.id },
+      details: { name, previous_name: token.name, description_changed: description !== token.description },
+    },
+    nowMs,
+  );
+  return { ...token, name, description };
+}
+
+/**
+ * Sets (or with null removes) the credits of the token's whole rotation chain, audited. The
+ * setting's version moves on, so counts of the old setting, in this process or in Redis, are
+ * left behind rather than overwriting it.
+ */
+async function setCredits({ token, trx, nowMs }: ChangeInput, caller: Caller, limit: UsageLimitView | null, ctx: ServiceContext): Promise<Token> {
+  const refill = limit?.refill ?? null;
+  const period = limit ? creditPeriod(refill, nowMs) : null;
+  const previous = tokenView(token, { nowMs, warningWindowDays: 0, ownerType: 'user', liveCredits: liveCredits(ctx, token, nowMs) }).usage_limit;
+  await setUsageLimit(trx, token.limitKey, { remaining: limit?.remaining ?? null, refill: refill && JSON.stringify(refill), period });
+  await recordAudit(
+    trx,
+    actorOf(caller),
+    {
+      orgId: token.orgId,
+      action: 'token.usage_limit_changed',
+      target: { type: 'token', id: token.id },
+      details: { usage_limit: limit && { remaining: limit.remaining, refill }, previous_usage_limit: previous },
+    },
+    nowMs,
+  );
+  return { ...token, usageRemaining: limit?.remaining ?? null, usageRefill: limit ? refill : null, usagePeriod: period, usageVersion: token.usageVersion + 1 };
 }
 
 function transitionBy(ctx: ServiceContext, caller: Caller, orgId: string, tokenId: string, event: (input: ChangeInput) => Promise<TokenEvent> | TokenEvent) {

@@ -14,7 +14,7 @@ import { findUserById } from '../../store/users.js';
 import { hasPermission, orgAccess, requireScope, type Caller, type OrgAccess, type RequestMeta } from '../access.js';
 import { actorOf, recordAudit, type AuditActor } from '../audit.js';
 import type { ServiceContext } from '../context.js';
-import { hashedToken, prepareToken } from './issue.js';
+import { hashedToken, prepareToken, sharedLimitFields } from './issue.js';
 import {
   actionableToken,
   activeMember,
@@ -115,6 +115,7 @@ async function rotate(ctx: ServiceContext, access: OrgAccess, tokenId: string, g
       ipAllowlist: old.ipAllowlist,
       expiresAt: parent ? expiryWithinParent(parent, renewed) : renewed,
       rotatedFrom: old.id,
+      limits: { sharedWith: old },
     },
     now,
   );
@@ -133,8 +134,8 @@ async function rotate(ctx: ServiceContext, access: OrgAccess, tokenId: string, g
     // Through its grace the old token is a working secret beside its successor: both count toward
     // the cap (impersonation tokens count toward no one's), so a rotation that keeps it needs room.
     if (gracePeriodSeconds > 0 && !current.impersonation) await assertUnderCap(trx, org, current.ownerId, now, ROTATE_WITHOUT_GRACE);
-    // A rename may have committed since the secret was made; the successor takes the name as it is.
-    const successor = { ...prepared.token, name: current.name, description: current.description };
+    // A rename may have committed since the secret was made, or a new usage limit: the successor takes both as they are.
+    const successor = { ...prepared.token, ...sharedLimitFields(current), name: current.name, description: current.description };
     await insertToken(trx, successor);
     // Rolls back the successor too when a concurrent rotation got there first.
     await applyTransition(trx, actor, current, replace, now, {

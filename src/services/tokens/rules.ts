@@ -5,6 +5,7 @@ import type { DelegatingToken } from '../../core/delegation.js';
 import { managementScopeFor } from '../../core/permissions.js';
 import type { TokenKind, TokenPolicy } from '../../core/policy.js';
 import { canGrantScope, scopesForOrg } from '../../core/scopes.js';
+import { hasUsageControls } from '../../core/usage-limits.js';
 import { effectiveEnd } from '../../core/token-status.js';
 import type { Executor } from '../../store/db.js';
 import { findMembership } from '../../store/orgs.js';
@@ -85,7 +86,7 @@ export async function delegatingToken(db: Executor, caller: Caller): Promise<Del
   const token = await findTokenById(db, caller.token.orgId, caller.token.id);
   // It authenticated this very request; gone since (its org deleted) it hands on nothing.
   if (!token) throw new NotFound('token');
-  return { endsAt: effectiveEnd(token), ipAllowlist: token.ipAllowlist };
+  return { endsAt: effectiveEnd(token), ipAllowlist: token.ipAllowlist, limited: hasUsageControls(token) ? token : null };
 }
 
 /** A member of the org of the given type, active; anything else is "no such" so nothing leaks. */
@@ -158,9 +159,13 @@ export async function actionableToken(db: Executor, access: OrgAccess, tokenId: 
  * when the action hands out a secret, and a token the caller may see (404 otherwise). A malformed
  * token id is left to validation. The use case asks it all again, inside its transaction.
  */
-export async function authorizeTokenAction(db: Executor, caller: Caller, orgId: string, tokenId: string | undefined, action: 'change' | 'rotate'): Promise<void> {
+/** What a route does to a token: change it, set its credits (a manager's power), or rotate it. */
+export type TokenAction = 'change' | 'credits' | 'rotate';
+
+export async function authorizeTokenAction(db: Executor, caller: Caller, orgId: string, tokenId: string | undefined, action: TokenAction): Promise<void> {
   const access = await orgAccess(db, caller, orgId);
   if (action === 'rotate') assertMayMint(caller);
+  if (action === 'credits') requirePermission(access, 'tokens.manage', 'write');
   requireScope(caller, managementScopeFor('tokens.own', 'write'));
   if (tokenId !== undefined) await actionableToken(db, access, tokenId);
 }

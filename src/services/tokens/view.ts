@@ -2,13 +2,22 @@ import type { TokenView } from '../../contract/index.js';
 import type { Org, Token, UserType } from '../../core/model.js';
 import { iso, isoRequired } from '../../core/time.js';
 import { effectiveEnd, isExpiringSoon, tokenStatus } from '../../core/token-status.js';
+import { creditPeriod, creditsAt, type RecentIp } from '../../core/usage-limits.js';
 import { userTypes } from '../../store/users.js';
 import type { ServiceContext } from '../context.js';
 import type { Usage } from '../usage.js';
 
 export function tokenView(
   token: Token,
-  options: { nowMs: number; warningWindowDays: number; ownerType: UserType; pendingUsage?: Usage | undefined },
+  options: {
+    nowMs: number;
+    warningWindowDays: number;
+    ownerType: UserType;
+    pendingUsage?: Usage | undefined;
+    liveCredits?: number | undefined;
+    /** The stored recent addresses with the unflushed ones merged in; the stored ones alone without. */
+    recentIps?: readonly RecentIp[] | undefined;
+  },
 ): TokenView {
   const status = tokenStatus(token, options.nowMs);
   // Buffered usage not yet flushed is newer than the stored one.
@@ -38,7 +47,22 @@ export function tokenView(
     ip_allowlist: token.ipAllowlist,
     rotated_from: token.rotatedFrom,
     replaced_by: token.replacedBy,
+    rate_limits: token.rateLimits,
+    usage_limit: usageLimitView(token, options.nowMs, options.liveCredits),
+    recent_ips: (options.recentIps ?? token.recentIps).map((r) => ({ ip: r.ip, last_seen_at: isoRequired(r.lastSeenAt) })),
   };
+}
+
+/** Credits as this process last counted them, else as last written (with a refill since applied). */
+function usageLimitView(token: Token, nowMs: number, live: number | undefined): TokenView['usage_limit'] {
+  if (token.usageRemaining === null) return null;
+  const remaining = live ?? creditsAt({ remaining: token.usageRemaining, refill: token.usageRefill, period: token.usagePeriod ?? 0, version: token.usageVersion }, nowMs);
+  return { remaining: Math.max(0, remaining), refill: token.usageRefill };
+}
+
+export function liveCredits(ctx: ServiceContext, token: Token, nowMs: number): number | undefined {
+  if (token.usageRemaining === null) return undefined;
+  return ctx.counters.peekCredits(token.limitKey, token.usageVersion, creditPeriod(token.usageRefill, nowMs));
 }
 
 /** Tokens of one org as the wire shows them, with their owners' types and unflushed usage. */
@@ -50,6 +74,8 @@ export async function tokenViews(ctx: ServiceContext, org: Org, tokens: readonly
       warningWindowDays: org.tokenPolicy.warning_window_days,
       ownerType: types.get(token.ownerId) ?? 'user',
       pendingUsage: ctx.usage.peek(token.id),
+      recentIps: ctx.usage.recentIps(token.id, token.recentIps),
+      liveCredits: liveCredits(ctx, token, nowMs),
     }),
   );
 }

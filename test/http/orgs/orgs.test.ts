@@ -80,6 +80,7 @@ describe('POST /api/v1/orgs', () => {
       warning_window_days: 14,
       allowed_kinds: ['api_key', 'jwt'],
       accept_x_api_key: true,
+      default_rate_limits: [],
     });
     const me = json(await t.app.inject({ method: 'GET', url: '/api/v1/me', headers: await signIn(t.app, owner) }));
     expect(me.orgs).toMatchObject([{ id: org.id, role: 'owner' }]);

@@ -31,7 +31,7 @@ async function unstoredToken(ctx: ServiceContext) {
   const org: Org = await makeOrg(ctx);
   const owner: User = await makeUser(ctx);
   await addMember(ctx, org, owner, 'member');
-  const spec = { orgId: org.id, ownerId: owner.id, createdBy: owner.id, impersonation: false, name: 'later', description: null, scopes: ['devices:read'], kind: 'api_key' as const, ipAllowlist: [], expiresAt: null, rotatedFrom: null };
+  const spec = { orgId: org.id, ownerId: owner.id, createdBy: owner.id, impersonation: false, name: 'later', description: null, scopes: ['devices:read'], kind: 'api_key' as const, ipAllowlist: [], expiresAt: null, rotatedFrom: null, limits: { rateLimits: [], usageLimit: null } };
   return prepareToken(ctx, spec, ctx.clock.now());
 }
 

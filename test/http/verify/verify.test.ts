@@ -107,6 +107,7 @@ describe('POST /api/v1/verify: codes', () => {
         expires_at: new Date(t.clock.now() + 30 * 86_400_000).toISOString(),
         impersonation: false,
         created_by: { id: user.id },
+        limited: false,
       },
     });
   });

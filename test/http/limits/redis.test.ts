@@ -1,0 +1,89 @@
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { closeContext, createContext } from '../../../src/runtime.js';
+import type { ServiceContext } from '../../../src/services/context.js';
+import { verifyToken } from '../../../src/services/verification.js';
+import { makeVerifier, seedOrg } from '../../factories.js';
+import { json, startTestApp, type TestApp } from '../../harness.js';
+import { redisServerAvailable, startRedis, type TestRedis } from '../../redis.js';
+import { createdToken, NEW_TOKEN } from '../tokens/helpers.js';
+import { codes, verifyAs } from './helpers.js';
+
+/**
+ * The shared counters in Redis (KEYWARD_REDIS_URL): two processes' contexts on one store and one
+ * Redis enforce one limit and one set of credits; with Redis gone, limited tokens fail closed at
+ * once, unlimited ones are served as before, /readyz says so, and it all recovers with Redis.
+ */
+describe.runIf(redisServerAvailable())('shared counters in Redis', () => {
+  let redis: TestRedis;
+  let t: TestApp;
+  let other: ServiceContext;
+  let seeded: Awaited<ReturnType<typeof seedOrg>>;
+  let verifier: { id: string; secret: string };
+
+  beforeAll(async () => {
+    redis = await startRedis();
+  });
+  afterAll(() => redis?.stop());
+  beforeEach(async () => {
+    t = await startTestApp({ env: { KEYWARD_REDIS_URL: redis.url } });
+    // A second process of the cluster: its own memory, the same store and Redis.
+    other = await createContext(t.ctx.config, { clock: t.clock });
+    seeded = await seedOrg(t.app, t.ctx);
+    verifier = await makeVerifier(t.ctx);
+  });
+  afterEach(async () => {
+    await closeContext(other);
+    await t.close();
+  });
+
+  const readiness = async () => json<{ counters: string }>(await t.app.inject({ method: 'GET', url: '/readyz' }));
+
+  it('counts one limit across both processes', async () => {
+    expect((await readiness()).counters).toBe('live');
+    const token = await createdToken(t, seeded.member.headers, seeded.org.id, { ...NEW_TOKEN, rate_limits: [{ name: 'minute', limit: 5, window_seconds: 60 }] });
+    const here = await codes(t, verifier.secret, { token: token.secret }, 3);
+    const there: string[] = [];
+    for (let i = 0; i < 3; i++) there.push((await verifyToken(other, { secret: token.secret })).code);
+    expect([...here, ...there]).toEqual(['VALID', 'VALID', 'VALID', 'VALID', 'VALID', 'RATE_LIMITED']);
+    const refused = await verifyAs(t, verifier.secret, { token: token.secret });
+    expect(refused).toMatchObject({ code: 'RATE_LIMITED', rate_limits: [{ name: 'minute', remaining: 0 }] });
+    expect(refused.retry_after_seconds).toBeGreaterThanOrEqual(59);
+  });
+
+  it('spends one set of credits across both processes, and writes the lowest count to the store', async () => {
+    const token = await createdToken(t, seeded.member.headers, seeded.org.id, { ...NEW_TOKEN, usage_limit: { remaining: 4 } });
+    const results = await Promise.all([
+      ...Array.from({ length: 4 }, () => verifyAs(t, verifier.secret, { token: token.secret })),
+      ...Array.from({ length: 4 }, () => verifyToken(other, { secret: token.secret })),
+    ]);
+    expect(results.filter((r) => r.code === 'VALID')).toHaveLength(4);
+    expect(results.filter((r) => r.code === 'USAGE_EXCEEDED')).toHaveLength(4);
+    await other.credits.flush();
+    await t.ctx.credits.flush();
+    const stored = await t.ctx.db.selectFrom('tokens').select('usage_remaining').where('id', '=', token.id).executeTakeFirstOrThrow();
+    expect(stored.usage_remaining).toBe(0);
+  });
+
+  it('fails closed for limited tokens when Redis goes away, leaves the others alone, and recovers', async () => {
+    const limited = await createdToken(t, seeded.member.headers, seeded.org.id, { ...NEW_TOKEN, rate_limits: [{ name: 'minute', limit: 100, window_seconds: 60 }] });
+    const free = await createdToken(t, seeded.member.headers, seeded.org.id, { ...NEW_TOKEN, name: 'free' });
+    expect((await verifyAs(t, verifier.secret, { token: limited.secret })).code).toBe('VALID');
+    await redis.stop();
+    const started = performance.now();
+    const refused = await verifyAs(t, verifier.secret, { token: limited.secret });
+    // At once: nothing waits for a Redis that is not there.
+    expect(performance.now() - started).toBeLessThan(1500);
+    expect(refused).toMatchObject({ valid: false, code: 'RATE_LIMITED', retry_after_seconds: 1 });
+    expect((await verifyAs(t, verifier.secret, { token: free.secret })).code).toBe('VALID');
+    const ready = await t.app.inject({ method: 'GET', url: '/readyz' });
+    expect(ready.statusCode).toBe(200);
+    expect(json(ready)).toMatchObject({ status: 'ready', counters: 'degraded' });
+    await redis.start();
+    const deadline = Date.now() + 10_000;
+    while ((await readiness()).counters !== 'live') {
+      if (Date.now() > deadline) throw new Error('the counters did not reconnect to Redis');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect((await verifyAs(t, verifier.secret, { token: limited.secret })).code).toBe('VALID');
+  }, 30_000);
+});
