@@ -1,7 +1,8 @@
 import { defineConfig, type TestProjectInlineConfiguration } from 'vitest/config';
 import { postgresAvailable, TEST_DATABASE_URL } from './test/postgres.js';
 
-const shared = { testTimeout: 30_000, hookTimeout: 30_000, pool: 'forks' as const };
+// The secret check (issue 9) captures what every project's test apps write down, and searches it at the end.
+const shared = { testTimeout: 30_000, hookTimeout: 30_000, pool: 'forks' as const, globalSetup: ['test/secret-check.ts'] };
 
 /** The suites that run against both stores: everything that goes through the services and the store. */
 const BOTH_STORES = ['test/http/**/*.test.ts', 'test/services/**/*.test.ts', 'test/security/**/*.test.ts'];

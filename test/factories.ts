@@ -13,6 +13,7 @@ import { insertVerifier } from '../src/store/verifiers.js';
 import { digestSecret } from '../src/core/token-hash.js';
 import type { Permission } from '../src/core/permissions.js';
 import type { RateLimit, UsageLimit } from '../src/core/usage-limits.js';
+import { keepSecret } from './secret-capture.js';
 
 export const PASSWORD = 'correct horse battery staple';
 // scrypt is deliberately slow: fixtures use a cheap cost, once per test file.
@@ -146,6 +147,7 @@ export async function makeToken(
     now,
   );
   await insertToken(ctx.db, token);
+  keepSecret(options.kind === 'jwt' ? 'JWT' : 'token', secret);
   return { id: token.id, secret };
 }
 
@@ -156,6 +158,7 @@ export async function makeVerifier(ctx: ServiceContext, name = 'resource server'
   const secret = generateApiKey(verifierPrefix(ctx.config.tokenPrefix));
   const digest = digestSecret(ctx.pepper, secret);
   await insertVerifier(ctx.db, { id, name, digest, hint: secretHint(secret), createdBy: null, createdAt: now, lastUsedAt: null, revokedAt: null });
+  keepSecret('verifier secret', secret);
   return { id, secret };
 }
 

@@ -8,6 +8,7 @@ import { buildApp } from '../src/http/app.js';
 import { closeContext, createContext } from '../src/runtime.js';
 import type { Clock, ServiceContext } from '../src/services/context.js';
 import { createSchema, TEST_STORE } from './postgres.js';
+import { capture, capturedLogger, captureStore, flushCapture, keepSecretsOf } from './secret-capture.js';
 
 /** A clock tests move by hand: time is injected, never slept on. */
 export class FakeClock implements Clock {
@@ -55,15 +56,19 @@ export async function startTestApp(
   const clock = options.clock ?? new FakeClock();
   const schema = TEST_STORE === 'postgres' ? await createSchema() : null;
   const env = schema ? { KEYWARD_DATABASE_URL: schema.url, ...options.env } : options.env;
-  const ctx = await createContext(testConfig(dir, env), { clock });
+  const level = options.logLevel ?? 'info';
+  const ctx = await createContext(testConfig(dir, env), { clock, log: capturedLogger(level) });
   const logs: string[] = [];
   const stream = new Writable({
     write(chunk: Buffer, _encoding, done) {
-      logs.push(chunk.toString('utf8'));
+      const line = chunk.toString('utf8');
+      logs.push(line);
+      capture('log', line);
       done();
     },
   });
-  const app = await buildApp(ctx, { logger: { level: options.logLevel ?? 'info', stream } });
+  const app = await buildApp(ctx, { logger: { level, stream } });
+  keepSecretsOf(app, ctx);
   await app.ready();
   return {
     app,
@@ -72,6 +77,8 @@ export async function startTestApp(
     logs,
     async close() {
       await app.close();
+      await captureStore(ctx);
+      flushCapture();
       await closeContext(ctx);
       await schema?.drop();
       rmSync(dir, { recursive: true, force: true });

@@ -15,10 +15,9 @@ import { Receiver } from '../http/webhooks/helpers.js';
  * and delivery record, and every webhook request (body and headers), for every secret of the run
  * (whole, and its random part without the prefix) and for the published token regex. Zero hits.
  *
- * A dedicated test rather than a global hook over the whole suite: the suite's apps are made in
- * separate worker processes, and a hook that collected their secrets and logs would depend on each
- * test file reporting what it issued; this run issues every kind of secret itself and so knows
- * them all.
+ * The whole suite is searched too, at its end (test/secret-check.ts), for the secrets its apps
+ * handed out and were handed. This run stays beside that check: it issues every kind of secret
+ * itself, at the most verbose log level, so no flow goes unsearched when the suite's tests change.
  */
 let t: TestApp;
 let receiver: Receiver;

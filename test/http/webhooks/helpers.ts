@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 import type { WebhookPayload } from '../../../src/contract/index.js';
 import type { TestApp } from '../../harness.js';
+import { capture, flushCapture } from '../../secret-capture.js';
 
 export const webhooksUrl = (orgId: string, rest = '') => `/api/v1/orgs/${orgId}/webhooks${rest}`;
 
@@ -66,6 +67,8 @@ export class Receiver {
   }
 
   async stop(): Promise<void> {
+    // Receivers of a built server's webhooks outlive any test app whose close would append them.
+    flushCapture();
     for (const response of this.held) response.destroy();
     this.server?.closeAllConnections();
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
@@ -77,7 +80,9 @@ export class Receiver {
     request.on('end', () => {
       const headers: Record<string, string> = {};
       for (const [name, value] of Object.entries(request.headers)) if (typeof value === 'string') headers[name] = value;
-      this.received.push({ headers, body: Buffer.concat(chunks).toString('utf8') });
+      const received = { headers, body: Buffer.concat(chunks).toString('utf8') };
+      this.received.push(received);
+      capture('webhook request', JSON.stringify(received));
       const answer = this.plan.shift() ?? 200;
       if (answer === 'hold') this.held.push(response);
       else response.writeHead(answer, { 'content-type': 'text/plain' }).end('ok');
