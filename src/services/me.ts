@@ -5,7 +5,7 @@ import { findOrgById, membershipsOfUser } from '../store/orgs.js';
 import { findTokenById } from '../store/tokens.js';
 import { hasManagementScope, isSiteAdmin, orgAccess, rolePermissions, type Caller, type CallerToken } from './access.js';
 import type { ServiceContext } from './context.js';
-import { tokenView } from './tokens/view.js';
+import { liveFacts, tokenView } from './tokens/view.js';
 import { userView } from './users.js';
 
 /**
@@ -36,7 +36,7 @@ export async function describeCaller(ctx: ServiceContext, caller: Caller): Promi
   return {
     user: userView({ ...caller.user, siteAdmin: isSiteAdmin(caller) }),
     token: token
-      ? tokenView(token, { nowMs: ctx.clock.now(), warningWindowDays, ownerType: caller.user.type, pendingUsage: ctx.usage.peek(token.id) })
+      ? tokenView(token, { nowMs: ctx.clock.now(), warningWindowDays, ownerType: caller.user.type, ...liveFacts(ctx, token, ctx.clock.now()) })
       : null,
     orgs,
   };
@@ -58,7 +58,7 @@ async function describeProductToken(ctx: ServiceContext, caller: Caller, callerT
           nowMs: ctx.clock.now(),
           warningWindowDays: org?.tokenPolicy.warning_window_days ?? DEFAULT_POLICY.warning_window_days,
           ownerType: user.type,
-          pendingUsage: ctx.usage.peek(token.id),
+          ...liveFacts(ctx, token, ctx.clock.now()),
         })
       : null,
     orgs: [],

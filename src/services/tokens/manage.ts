@@ -16,7 +16,7 @@ import { actorOf, recordAudit } from '../audit.js';
 import type { ServiceContext } from '../context.js';
 import { actionableToken, assertUnderCap, managesToken } from './rules.js';
 import { applyTransition } from './transitions.js';
-import { liveCredits, tokenView, tokenViewOf } from './view.js';
+import { liveCredits, tokenViewOf, usageLimitView } from './view.js';
 
 type ChangeInput = { token: Token; access: OrgAccess; trx: Executor; nowMs: number };
 
@@ -87,7 +87,7 @@ async function renameIn({ token, trx, nowMs }: ChangeInput, caller: Caller, chan
 async function setCredits({ token, trx, nowMs }: ChangeInput, caller: Caller, limit: UsageLimitView | null, ctx: ServiceContext): Promise<Token> {
   const refill = limit?.refill ?? null;
   const period = limit ? creditPeriod(refill, nowMs) : null;
-  const previous = tokenView(token, { nowMs, warningWindowDays: 0, ownerType: 'user', liveCredits: liveCredits(ctx, token, nowMs) }).usage_limit;
+  const previous = usageLimitView(token, nowMs, liveCredits(ctx, token, nowMs));
   await setUsageLimit(trx, token.limitKey, { remaining: limit?.remaining ?? null, refill: refill && JSON.stringify(refill), period });
   await recordAudit(
     trx,

@@ -54,7 +54,7 @@ export function tokenView(
 }
 
 /** Credits as this process last counted them, else as last written (with a refill since applied). */
-function usageLimitView(token: Token, nowMs: number, live: number | undefined): TokenView['usage_limit'] {
+export function usageLimitView(token: Token, nowMs: number, live: number | undefined): TokenView['usage_limit'] {
   if (token.usageRemaining === null) return null;
   const remaining = live ?? creditsAt({ remaining: token.usageRemaining, refill: token.usageRefill, period: token.usagePeriod ?? 0, version: token.usageVersion }, nowMs);
   return { remaining: Math.max(0, remaining), refill: token.usageRefill };
@@ -65,18 +65,16 @@ export function liveCredits(ctx: ServiceContext, token: Token, nowMs: number): n
   return ctx.counters.peekCredits(token.limitKey, token.usageVersion, creditPeriod(token.usageRefill, nowMs));
 }
 
+/** What this process knows of a token that the store does not yet: unflushed usage, addresses and credits. */
+export function liveFacts(ctx: ServiceContext, token: Token, nowMs: number) {
+  return { pendingUsage: ctx.usage.peek(token.id), recentIps: ctx.usage.recentIps(token.id, token.recentIps), liveCredits: liveCredits(ctx, token, nowMs) };
+}
+
 /** Tokens of one org as the wire shows them, with their owners' types and unflushed usage. */
 export async function tokenViews(ctx: ServiceContext, org: Org, tokens: readonly Token[], nowMs: number): Promise<TokenView[]> {
   const types = await userTypes(ctx.db, tokens.map((t) => t.ownerId));
   return tokens.map((token) =>
-    tokenView(token, {
-      nowMs,
-      warningWindowDays: org.tokenPolicy.warning_window_days,
-      ownerType: types.get(token.ownerId) ?? 'user',
-      pendingUsage: ctx.usage.peek(token.id),
-      recentIps: ctx.usage.recentIps(token.id, token.recentIps),
-      liveCredits: liveCredits(ctx, token, nowMs),
-    }),
+    tokenView(token, { nowMs, warningWindowDays: org.tokenPolicy.warning_window_days, ownerType: types.get(token.ownerId) ?? 'user', ...liveFacts(ctx, token, nowMs) }),
   );
 }
 

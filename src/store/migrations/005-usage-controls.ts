@@ -35,6 +35,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .execute();
   // The org overview and the retention sweep read by org (or by granularity) and time.
   await db.schema.createIndex('usage_buckets_org').on('usage_buckets').columns(['org_id', 'granularity', 'bucket_start']).execute();
+  // The retention sweep deletes by granularity and age, whatever the org.
+  await db.schema.createIndex('usage_buckets_age').on('usage_buckets').columns(['granularity', 'bucket_start']).execute();
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
