@@ -1,3 +1,4 @@
+import http from 'node:http';
 import autocannon from 'autocannon';
 
 export type HttpRun = {
@@ -80,4 +81,44 @@ export async function sequentialLatency(name: string, options: Omit<LoadOptions,
   }
   times.sort((a, b) => a - b);
   return { name, count, p50: times[count >> 1]!, p99: times[Math.floor(count * 0.99)]!, max: times[count - 1]! };
+}
+
+export type Flood = { stop(): Promise<{ requests: number; byStatus: Record<string, number> }> };
+
+/**
+ * Requests from another client address (`localAddress`, e.g. 127.0.0.2) as fast as `concurrency`
+ * connections allow, until stopped: a hostile client beside the measured one.
+ */
+export function backgroundFlood(url: string, options: { localAddress: string; concurrency: number; headers: () => Record<string, string> }): Flood {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: options.concurrency });
+  const byStatus: Record<string, number> = {};
+  let requests = 0;
+  let running = true;
+  const once = () =>
+    new Promise<void>((resolve) => {
+      const req = http.request(url, { agent, localAddress: options.localAddress, headers: options.headers() }, (res) => {
+        byStatus[String(res.statusCode)] = (byStatus[String(res.statusCode)] ?? 0) + 1;
+        res.resume();
+        res.on('end', resolve);
+      });
+      req.on('error', () => {
+        byStatus.error = (byStatus.error ?? 0) + 1;
+        resolve();
+      });
+      req.end();
+    });
+  const workers = Array.from({ length: options.concurrency }, async () => {
+    while (running) {
+      await once();
+      requests += 1;
+    }
+  });
+  return {
+    async stop() {
+      running = false;
+      await Promise.all(workers);
+      agent.destroy();
+      return { requests, byStatus };
+    },
+  };
 }

@@ -4,7 +4,8 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createSchema, postgresAvailable } from '../test/postgres.js';
-import { httpLoad, rotating, sequentialLatency, type HttpRun, type LoadOptions } from './load.js';
+import { generateApiKey } from '../src/core/token-format.js';
+import { backgroundFlood, httpLoad, rotating, sequentialLatency, type HttpRun, type LoadOptions } from './load.js';
 import { BenchServer } from './process.js';
 import type { FloodResult, MicroResult, Timing } from './servers.js';
 
@@ -82,6 +83,11 @@ await quiet.stop();
 const bareGet = await run('bare GET', { url: `${main.bareUrl}/token`, method: 'GET' });
 const tokenPath = `/api/v1/orgs/${f.orgId}/tokens/${f.tokenId}`;
 const getToken = await run(`GET ${tokenPath}`, { url: `${main.keywardUrl}${tokenPath}`, method: 'GET', headers: { authorization: `Bearer ${f.manager}` } });
+// Issue 9: valid tokens while another address floods bad ones. Past 100 failures a minute that
+// address is refused before its credential is read; the valid client is never refused.
+const badTokens = backgroundFlood(`${main.keywardUrl}${tokenPath}`, { localAddress: '127.0.0.2', concurrency: 10, headers: () => ({ authorization: `Bearer ${generateApiKey('kw')}` }) });
+const underFlood = await run(`GET ${tokenPath} while 127.0.0.2 floods bad tokens`, { url: `${main.keywardUrl}${tokenPath}`, method: 'GET', headers: { authorization: `Bearer ${f.manager}` } });
+const flooded = await badTokens.stop();
 results.http = http;
 const ratio = (a: HttpRun, b: HttpRun) => a.rps / b.rps;
 const httpRow = (label: string, r: HttpRun, base: HttpRun, target = '', ok: boolean | null = null) =>
@@ -98,6 +104,13 @@ httpRow('HTTP POST /api/v1/verify, NOT_FOUND', unknown, bareVerify, '≥ the VAL
 httpRow('HTTP POST /api/v1/verify, MALFORMED', malformed, bareVerify);
 httpRow('the same, log level warn (what logging still costs)', validQuiet, bareVerify);
 httpRow('HTTP GET /api/v1/orgs/{org}/tokens/{id} (token auth, reads the store)', getToken, bareGet);
+results.badTokenFlood = flooded;
+row(
+  'the same GET while another address floods bad tokens (failed-auth limit)',
+  `${n(underFlood.rps)} rps, ${ratio(underFlood, getToken).toFixed(2)}× alone, ${underFlood.failures} refused; the flood: ${n(flooded.requests)} requests, ${n(flooded.byStatus['429'] ?? 0)} answered 429, ${n(flooded.byStatus['401'] ?? 0)} 401`,
+  'valid client never refused',
+  underFlood.failures === 0,
+);
 
 // 3. Token creation over the API; 4. verify and list p99 with many tokens, on each store.
 /** Whether something answers PING at a redis:// URL within a second. */

@@ -1,6 +1,5 @@
 import type {} from '@fastify/cookie';
 import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler, preValidationHookHandler } from 'fastify';
-import { setRateLimitHeaders } from './rate-limit-headers.js';
 import { Type } from 'typebox';
 import { bodyCarriesToken, queryCarriesToken, readCredential } from '../core/credentials.js';
 import { Forbidden, InvalidRequest, InvalidToken, Unauthenticated } from '../core/errors.js';
@@ -11,6 +10,7 @@ import type { Verifier } from '../core/model.js';
 import { csrfMatches, type SignedIn } from '../services/sessions.js';
 import { authenticateVerifier } from '../services/verifiers.js';
 import type { RouteAuth } from './operation.js';
+import { setRateLimitHeaders } from './rate-limit-headers.js';
 
 /** HTTP plumbing of authentication: headers, cookies, CSRF and the wiring; the rules are the services'. */
 
