@@ -3,7 +3,8 @@ import { isPostgres } from '../engine.js';
 
 /**
  * Usage controls (DESIGN §1): a token's rate limits, its credits and the addresses it was used
- * from, and the table of verify outcomes counted per token, per hour or day, per code.
+ * from, and the table of verify outcomes counted per token, per hour or day, per code (and an
+ * index the sessions table lacked).
  *
  * `limit_key` is what a token's counters are kept under: its own id, and for a rotated token its
  * predecessor's key, so a rotation neither resets the limits nor doubles them during the grace
@@ -37,9 +38,12 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema.createIndex('usage_buckets_org').on('usage_buckets').columns(['org_id', 'granularity', 'bucket_start']).execute();
   // The retention sweep deletes by granularity and age, whatever the org.
   await db.schema.createIndex('usage_buckets_age').on('usage_buckets').columns(['granularity', 'bucket_start']).execute();
+  // Every sign-in purges the expired sessions: a range scan, not a walk of them all.
+  await db.schema.createIndex('sessions_expires_at').on('sessions').column('expires_at').execute();
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
+  await db.schema.dropIndex('sessions_expires_at').execute();
   await db.schema.dropTable('usage_buckets').execute();
   await db.schema.dropIndex('tokens_limit_key').execute();
   for (const column of ['recent_ips', 'usage_version', 'usage_period', 'usage_refill', 'usage_remaining', 'limit_key', 'rate_limits']) {
