@@ -14,7 +14,7 @@ const gateways: [string, boolean, (keyward: number, upstream: number) => Promise
   ['Caddy', gatewayAvailable('Caddy', CADDY, 'caddy'), startCaddy],
 ];
 
-describe.each(gateways)('forward auth through %s', (_name, available, start) => {
+describe.each(gateways)('forward auth through %s', (name, available, start) => {
   let t: TestApp;
   let upstream: Awaited<ReturnType<typeof startUpstream>>;
   let gateway: Gateway;
@@ -78,6 +78,21 @@ describe.each(gateways)('forward auth through %s', (_name, available, start) => 
     const response = await send('GET', '/api/v1/devices', { authorization: `Bearer ${token.secret}` });
     expect(response.status).toBe(401);
     expect(response.headers.get('www-authenticate')).toMatch(/^Bearer realm="keyward", error="invalid_token"/);
+  });
+
+  it.skipIf(!available)("answers 429 with Retry-After and the RateLimit headers for a token over its rate limit", async () => {
+    const limited = await makeToken(t.ctx, org, owner, { scopes: ['devices:read'], rateLimits: [{ name: 'minute', limit: 2, window_seconds: 60 }] });
+    const auth = { authorization: `Bearer ${limited.secret}` };
+    const first = await send('GET', '/api/v1/devices', auth);
+    expect(first.status).toBe(200);
+    // nginx's example copies the quota onto the answer; Caddy's forward_auth hands headers only to the upstream.
+    if (name === 'nginx') expect(first.headers.get('ratelimit')).toMatch(/^"minute";r=1;t=\d+$/);
+    expect((await send('GET', '/api/v1/devices', auth)).status).toBe(200);
+    const refused = await send('GET', '/api/v1/devices', auth);
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(59);
+    expect(refused.headers.get('ratelimit-policy')).toBe('"minute";q=2;w=60');
+    expect(refused.headers.get('ratelimit')).toMatch(/^"minute";r=0;t=\d+$/);
   });
 
   // Last: it leaves the client's address blocked for the rest of the minute.
