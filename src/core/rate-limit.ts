@@ -42,6 +42,15 @@ export class RateLimiter {
     if (window && window.start === windowStart && window.count > 0) window.count -= 1;
   }
 
+  /**
+   * Raises the count of `key`'s current window to `count` (what other processes of a cluster
+   * counted too), so that it is refused here as soon as the cluster's total reaches the limit.
+   */
+  raise(key: string, count: number, nowMs: number): void {
+    const window = this.windows.get(key);
+    if (window && nowMs - window.start < this.windowMs && window.count < count) window.count = count;
+  }
+
   reset(key: string): void {
     this.windows.delete(key);
   }
@@ -74,6 +83,10 @@ export class AddressRateLimiter extends RateLimiter {
 
   override release(ip: string, windowStart: number): void {
     super.release(addressKey(ip), windowStart);
+  }
+
+  override raise(ip: string, count: number, nowMs: number): void {
+    super.raise(addressKey(ip), count, nowMs);
   }
 
   override reset(ip: string): void {

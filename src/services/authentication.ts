@@ -1,3 +1,4 @@
+import { addressKey } from '../core/client-address.js';
 import { InvalidToken, RateLimited, Unauthenticated } from '../core/errors.js';
 import type { Caller, RequestMeta } from './access.js';
 import type { ServiceContext } from './context.js';
@@ -19,9 +20,22 @@ export function refuseThrottledClient(ctx: ServiceContext, ip: string | null): v
   if (waitMs > 0) throw new RateLimited(Math.ceil(waitMs / 1000), 'Too many failed authentications from this address; try again later.');
 }
 
-/** Counts a presented credential that did not authenticate against its client address. */
+/**
+ * Counts a presented credential that did not authenticate against its client address, here and,
+ * in a cluster, in the count every process shares: the answer raises this process's count, so an
+ * address spreading its guesses over the processes is refused once their total reaches the limit
+ * (each process learns the total on the next failure it sees; the request never waits for it).
+ */
 export function countFailedAuthentication(ctx: ServiceContext, ip: string | null): void {
-  ctx.limits.failedAuthByIp.hit(ip ?? 'unknown', ctx.clock.now());
+  const address = ip ?? 'unknown';
+  const limiter = ctx.limits.failedAuthByIp;
+  limiter.hit(address, ctx.clock.now());
+  ctx.counters.addShared(`failed-auth:${addressKey(address)}`, limiter.windowMs, ctx.clock.now()).then(
+    (total) => {
+      if (total !== null) limiter.raise(address, total, ctx.clock.now());
+    },
+    (error: unknown) => ctx.log.warn({ err: error }, 'could not share a failed authentication'),
+  );
 }
 
 /**

@@ -29,6 +29,11 @@ export interface UsageCounters {
   drainCredits(): CreditCount[];
   /** The credits this process last saw for a setting and period, if it has seen them. */
   peekCredits(key: string, version: number, period: number): number | undefined;
+  /**
+   * Adds one to a count every process shares, in fixed windows of `windowMs`, and answers the
+   * total; null where there is nothing to share (one process) or it cannot be reached.
+   */
+  addShared(key: string, windowMs: number, nowMs: number): Promise<number | null>;
   close(): Promise<void>;
 }
 

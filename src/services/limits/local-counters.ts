@@ -57,6 +57,11 @@ export class LocalCounters implements UsageCounters {
     return credits && credits.version === version && credits.period === period ? credits.remaining : undefined;
   }
 
+  /** One process shares with no one: its own limiters count alone. */
+  async addShared(): Promise<null> {
+    return null;
+  }
+
   async close(): Promise<void> {}
 
   /** A key's counters; its limits are fixed for its life (rotation copies them), but a changed list starts afresh. */

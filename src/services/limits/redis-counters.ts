@@ -91,10 +91,18 @@ end
 return out
 `;
 
+/** One more in a window's count, which expires with the window. */
+const ADD = `
+local n = redis.call('INCR', KEYS[1])
+if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+return n
+`;
+
 /** How long Redis keeps a credit counter nobody uses: past its period, or a month without a refill. */
 const IDLE_CREDITS_MS = 31 * 86_400_000;
 
 type AdmitCommand = (numKeys: number, ...args: (string | number)[]) => Promise<number[]>;
+type AddCommand = (numKeys: number, key: string, ttlMs: number) => Promise<number>;
 
 /**
  * Counters in Redis (`KEYWARD_REDIS_URL`): every process of a cluster enforces the same limits.
@@ -104,6 +112,7 @@ type AdmitCommand = (numKeys: number, ...args: (string | number)[]) => Promise<n
 export class RedisCounters implements UsageCounters {
   private readonly redis: Redis;
   private readonly admitCommand: AdmitCommand;
+  private readonly addCommand: AddCommand;
   private readonly seen = new Map<string, CreditCount & { dirty: boolean }>();
 
   constructor(
@@ -114,7 +123,10 @@ export class RedisCounters implements UsageCounters {
     this.redis = new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 0, commandTimeout: 1000, lazyConnect: true });
     this.redis.on('error', (error: unknown) => this.onError(error));
     this.redis.defineCommand('keywardAdmit', { lua: ADMIT });
-    this.admitCommand = (this.redis as unknown as { keywardAdmit: AdmitCommand }).keywardAdmit.bind(this.redis);
+    this.redis.defineCommand('keywardAdd', { lua: ADD });
+    const commands = this.redis as unknown as { keywardAdmit: AdmitCommand; keywardAdd: AddCommand };
+    this.admitCommand = commands.keywardAdmit.bind(this.redis);
+    this.addCommand = commands.keywardAdd.bind(this.redis);
   }
 
   /** Connects once; a Redis that is down now is retried in the background, failing closed meanwhile. */
@@ -171,6 +183,16 @@ export class RedisCounters implements UsageCounters {
 
   peekCredits(key: string, version: number, period: number): number | undefined {
     return this.seen.get(creditKey(key, version, period))?.remaining;
+  }
+
+  async addShared(key: string, windowMs: number, nowMs: number): Promise<number | null> {
+    const window = Math.floor(nowMs / windowMs);
+    try {
+      return await this.addCommand(1, `${this.prefix}n:${key}:${window}`, windowMs);
+    } catch (error) {
+      this.onError(error);
+      return null;
+    }
   }
 
   async close(): Promise<void> {

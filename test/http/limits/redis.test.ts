@@ -1,6 +1,9 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { closeContext, createContext } from '../../../src/runtime.js';
 import type { ServiceContext } from '../../../src/services/context.js';
+import { generateApiKey } from '../../../src/core/token-format.js';
+import type { KeywardError } from '../../../src/core/errors.js';
+import { authenticateToken } from '../../../src/services/authentication.js';
 import { verifyToken } from '../../../src/services/verification.js';
 import { makeVerifier, seedOrg } from '../../factories.js';
 import { json, startTestApp, type TestApp } from '../../harness.js';
@@ -10,7 +13,7 @@ import { codes, verifyAs } from './helpers.js';
 
 /**
  * The shared counters in Redis (KEYWARD_REDIS_URL): two processes' contexts on one store and one
- * Redis enforce one limit and one set of credits; with Redis gone, limited tokens fail closed at
+ * Redis enforce one limit, one set of credits and one failed-authentication limit per address; with Redis gone, limited tokens fail closed at
  * once, unlimited ones are served as before, /readyz says so, and it all recovers with Redis.
  */
 describe.runIf(redisServerAvailable())('shared counters in Redis', () => {
@@ -62,6 +65,24 @@ describe.runIf(redisServerAvailable())('shared counters in Redis', () => {
     await t.ctx.credits.flush();
     const stored = await t.ctx.db.selectFrom('tokens').select('usage_remaining').where('id', '=', token.id).executeTakeFirstOrThrow();
     expect(stored.usage_remaining).toBe(0);
+  });
+
+  it('refuses an address spreading bad tokens over both processes once their shared total reaches the limit', async () => {
+    const ip = '198.51.100.7';
+    const bad = () => generateApiKey(t.ctx.config.tokenPrefix);
+    const onA = async () => (await t.app.inject({ method: 'GET', url: '/api/v1/me', headers: { authorization: `Bearer ${bad()}` }, remoteAddress: ip })).statusCode;
+    const onB = () => authenticateToken(other, { secret: bad(), header: 'authorization' }, { ip, userAgent: null }).then(() => 200, (error: KeywardError) => error.status);
+    const statuses: number[] = [];
+    for (let i = 0; i < 75; i++) {
+      statuses.push(await onA(), await onB());
+      // The shared total reaches each process a moment after its own failure.
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    const failures = statuses.filter((s) => s === 401).length;
+    // Alone each process would have evaluated 100 (200 in all); together at most the limit and one per process.
+    expect(failures).toBeGreaterThanOrEqual(100);
+    expect(failures).toBeLessThanOrEqual(102);
+    expect(statuses.slice(-10)).toEqual(Array(10).fill(429));
   });
 
   it('fails closed for limited tokens when Redis goes away, leaves the others alone, and recovers', async () => {
