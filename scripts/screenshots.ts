@@ -1,10 +1,12 @@
 /**
  * `npm run screenshots`: the README's pictures of the portal. Starts the built server on a fresh
- * data directory, seeds a demo org through the public API, drives Chromium to each page and writes
- * docs/screenshots/*.png (1280×800; the create dialog as tall as its form). Stops the browser and
- * the server by itself.
+ * data directory, seeds a demo org through the public API (plus a month of usage history, see
+ * backfillUsage), drives Chromium to each page and writes docs/screenshots/*.png (1280×800; the
+ * create dialog and the token page as tall as they are). Stops the browser and the server by itself.
  */
+import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { launchBrowser } from '../test/e2e/browser.js';
 import { apiSession, signInPage, type ApiClient } from '../test/e2e/session.js';
@@ -26,8 +28,11 @@ type Person = keyof typeof PEOPLE;
 
 type Created = { token: { id: string }; secret: string };
 
+/** The made-up month before today that backfillUsage writes: per token, a weekday's verifications and the share refused by code. */
+type Traffic = { orgId: string; tokens: { id: string; perDay: number; rejected: Record<string, number> }[] };
+
 /** The demo org "Acme Device Lab": four people, a service account, tokens in every state, an audit trail. */
-async function seedDemoOrg(baseUrl: string): Promise<{ orgId: string }> {
+async function seedDemoOrg(baseUrl: string): Promise<{ orgId: string; tokenId: string; traffic: Traffic }> {
   const admin = await apiSession(baseUrl, SITE_ADMIN.email, SITE_ADMIN.password);
   const users: Record<Person, string> = { maya: '', sam: '', lee: '', priya: '' };
   for (const key of Object.keys(PEOPLE) as Person[]) {
@@ -42,6 +47,8 @@ async function seedDemoOrg(baseUrl: string): Promise<{ orgId: string }> {
     owner_email: PEOPLE.maya.email,
   });
   const maya = await apiSession(baseUrl, PEOPLE.maya.email, PASSWORD);
+  // Every token made without limits of its own gets these.
+  await maya('PATCH', `/orgs/${org.id}`, { token_policy: { default_rate_limits: [{ name: 'per_minute', limit: 600, window_seconds: 60 }] } });
   for (const key of ['sam', 'lee', 'priya'] as const) {
     await maya('POST', `/orgs/${org.id}/members`, { email: PEOPLE[key].email, role: PEOPLE[key].role });
   }
@@ -70,11 +77,16 @@ async function seedDemoOrg(baseUrl: string): Promise<{ orgId: string }> {
       expires_at: new Date(Date.now() + 5 * DAY_MS - 3_600_000).toISOString(),
     }),
   );
-  await create('maya', {
+  const inventory = await create('maya', {
     name: 'Nightly inventory export',
     description: 'Cron job on the reporting VM',
     scopes: ['devices:read', 'clients:read'],
     expires_in_days: 365,
+    rate_limits: [
+      { name: 'per_second', limit: 20, window_seconds: 1 },
+      { name: 'per_day', limit: 50_000, window_seconds: 86_400 },
+    ],
+    usage_limit: { remaining: 250_000, refill: { amount: 250_000, interval: 'month' } },
   });
   const laptop = await create('maya', { name: 'Laptop script', scopes: ['devices:read', 'devices:write'], expires_in_days: 30 });
   await use(await create('sam', { name: 'Terraform provider', scopes: ['devices:read', 'keyward:tokens:read'], expires_in_days: 180 }));
@@ -95,15 +107,75 @@ async function seedDemoOrg(baseUrl: string): Promise<{ orgId: string }> {
   );
   await use(deploy);
   await maya('PATCH', `${tokens}/${deploy.token.id}`, { name: 'CI deploy (production)' });
-  await use(await maya<Created>('POST', `${tokens}/${deploy.token.id}/rotate`, { grace_period_seconds: 86_400 }));
+  const rotated = await maya<Created>('POST', `${tokens}/${deploy.token.id}/rotate`, { grace_period_seconds: 86_400 });
+  await use(rotated);
   await maya('POST', `${tokens}/${laptop.token.id}/revoke`);
-  return { orgId: org.id };
+
+  // The lab's resource server checks the tokens its clients present: today's uses, from a few addresses.
+  const verifier = await admin<{ secret: string }>('POST', '/verifiers', { name: 'device-lab API' });
+  const verify = async ({ secret }: Created, ip: string, scopes: string[] = []) => {
+    const response = await fetch(`${baseUrl}/api/v1/verify`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${verifier.secret}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ token: secret, ip, scopes }),
+    });
+    if (!response.ok) throw new Error(`verifying a demo token: ${response.status}`);
+  };
+  for (const ip of ['10.20.0.14', '10.20.0.15', '192.0.2.44', '10.20.0.14']) await verify(inventory, ip);
+  await verify(inventory, '10.20.0.15', ['devices:write']);
+  return {
+    orgId: org.id,
+    tokenId: inventory.token.id,
+    traffic: {
+      orgId: org.id,
+      tokens: [
+        { id: inventory.token.id, perDay: 2400, rejected: { RATE_LIMITED: 0.04, INSUFFICIENT_SCOPE: 0.01 } },
+        { id: rotated.token.id, perDay: 600, rejected: { REVOKED: 0.02, IP_NOT_ALLOWED: 0.01 } },
+      ],
+    },
+  };
 }
 
-async function shot(page: Page, name: string): Promise<void> {
+/**
+ * A month of history for the usage charts, written straight into the demo's SQLite file: the API
+ * only counts verifications as they happen, and a fresh server has none before today. The rows
+ * are what the server's batched flush writes (day buckets per token and code); today is left to
+ * the real verifications above. Weekdays are busier than weekends, as at a lab.
+ */
+function backfillUsage(dataDir: string, traffic: Traffic): void {
+  const db = new Database(join(dataDir, 'keyward.db'));
+  try {
+    db.pragma('busy_timeout = 5000');
+    const insert = db.prepare(
+      `INSERT INTO usage_buckets (token_id, org_id, granularity, bucket_start, code, count) VALUES (?, ?, 'day', ?, ?, ?)
+       ON CONFLICT (token_id, granularity, bucket_start, code) DO UPDATE SET count = count + excluded.count`,
+    );
+    const today = Math.floor(Date.now() / DAY_MS);
+    db.transaction(() => {
+      for (let day = today - 29; day < today; day++) {
+        const weekday = new Date(day * DAY_MS).getUTCDay();
+        const load = (weekday === 0 || weekday === 6 ? 0.35 : 1) * (0.8 + 0.4 * Math.abs(Math.sin(day)));
+        for (const token of traffic.tokens) {
+          const total = Math.round(token.perDay * load);
+          let refused = 0;
+          for (const [code, share] of Object.entries(token.rejected)) {
+            const n = Math.round(total * share * (0.5 + Math.abs(Math.cos(day * 3))));
+            refused += n;
+            if (n > 0) insert.run(token.id, traffic.orgId, day * DAY_MS, code, n);
+          }
+          insert.run(token.id, traffic.orgId, day * DAY_MS, 'VALID', total - refused);
+        }
+      }
+    })();
+  } finally {
+    db.close();
+  }
+}
+
+async function shot(page: Page, name: string, options: { fullPage?: boolean } = {}): Promise<void> {
   // No hover or focus ring from the last click in the picture.
   await page.mouse.move(VIEWPORT.width - 1, 0);
-  await page.screenshot({ path: `${OUT}${name}.png` });
+  await page.screenshot({ path: `${OUT}${name}.png`, fullPage: options.fullPage ?? false });
   console.log(`docs/screenshots/${name}.png`);
 }
 
@@ -115,7 +187,8 @@ async function main(): Promise<void> {
     throw error;
   });
   try {
-    const { orgId } = await seedDemoOrg(server.url);
+    const { orgId, tokenId, traffic } = await seedDemoOrg(server.url);
+    backfillUsage(server.dataDir, traffic);
     const context = await browser.newContext({ viewport: VIEWPORT, locale: 'en-US', timezoneId: 'UTC', colorScheme: 'light' });
     const page = await context.newPage();
     page.setDefaultTimeout(15_000);
@@ -129,6 +202,17 @@ async function main(): Promise<void> {
     await page.goto(org('all-tokens'));
     await page.getByText('Impersonation', { exact: true }).waitFor();
     await shot(page, 'all-tokens');
+
+    // A token's page with its chart: as tall as the page, as the chart sits below its facts.
+    await page.goto(org(`tokens/${tokenId}`));
+    await page.locator('.recharts-bar-rectangle').first().waitFor();
+    await page.getByRole('cell', { name: '192.0.2.44' }).waitFor();
+    await shot(page, 'token-usage', { fullPage: true });
+
+    await page.goto(org('usage'));
+    await page.getByRole('region', { name: 'Busiest tokens' }).getByRole('link').first().waitFor();
+    await page.locator('.recharts-bar-rectangle').first().waitFor();
+    await shot(page, 'org-usage', { fullPage: true });
 
     await page.goto(org('audit'));
     await page.getByRole('row', { name: /token\.created/ }).first().waitFor();

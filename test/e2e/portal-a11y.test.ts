@@ -61,6 +61,7 @@ describe.skipIf(!browserAvailable())('portal: accessibility', () => {
   describe('signed in as the site admin, with something on every page', () => {
     let api: ApiClient;
     let webhookId = '';
+    let tokenId = '';
 
     beforeAll(async () => {
       api = await apiSession(server.url, ADMIN.email, ADMIN.password);
@@ -68,11 +69,27 @@ describe.skipIf(!browserAvailable())('portal: accessibility', () => {
       await api('POST', '/users', BOB);
       await api('POST', '/users', LOU);
       await api('POST', `/orgs/${orgId}/members`, { email: BOB.email, role: 'member' });
-      await api('POST', `/orgs/${orgId}/tokens`, { name: 'CI deploy', scopes: ['devices:read'], expires_in_days: 30 });
+      await api('PATCH', `/orgs/${orgId}`, { token_policy: { default_rate_limits: [{ name: 'per_minute', limit: 100, window_seconds: 60 }] } });
+      const token = await api<{ token: { id: string }; secret: string }>('POST', `/orgs/${orgId}/tokens`, {
+        name: 'CI deploy',
+        scopes: ['devices:read'],
+        expires_in_days: 30,
+        usage_limit: { remaining: 1000, refill: { amount: 1000, interval: 'day' } },
+      });
+      tokenId = token.token.id;
       await api('POST', `/orgs/${orgId}/roles`, { name: 'Auditor', permissions: ['audit.read'] });
       await api('POST', `/orgs/${orgId}/service-accounts`, { name: 'release-bot' });
       webhookId = (await api<{ webhook: { id: string } }>('POST', `/orgs/${orgId}/webhooks`, { url: WEBHOOK_URL })).webhook.id;
-      await api('POST', '/verifiers', { name: 'device-lab API' });
+      const verifier = await api<{ secret: string }>('POST', '/verifiers', { name: 'device-lab API' });
+      // Uses with two outcomes, so the usage charts have bars, a legend and a table to check.
+      for (const scopes of [[], [], ['devices:write']]) {
+        const response = await fetch(`${server.url}/api/v1/verify`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${verifier.secret}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ token: token.secret, scopes, ip: '203.0.113.7' }),
+        });
+        expect(response.status).toBe(200);
+      }
     });
 
     it('site admin: organizations, people, verifiers, and the plan dialog', async () => {
@@ -114,7 +131,12 @@ describe.skipIf(!browserAvailable())('portal: accessibility', () => {
       await page.getByRole('button', { name: 'Create token' }).click();
       const dialog = page.getByRole('dialog', { name: 'Create a token' });
       await dialog.getByRole('checkbox', { name: /devices:read/ }).waitFor();
+      await dialog.getByRole('group', { name: 'Rate limit 1' }).waitFor();
       await expectNoAxeViolations(page, 'the create dialog');
+      await dialog.getByLabel('Limit its use with credits').check();
+      await dialog.getByLabel('Refill', { exact: true }).selectOption('day');
+      await dialog.getByLabel('Refill to').fill('1000');
+      await expectNoAxeViolations(page, 'the create dialog with credits');
 
       await dialog.getByLabel('Name', { exact: true }).fill('Nightly export');
       await dialog.getByRole('checkbox', { name: /devices:read/ }).check();
@@ -150,6 +172,22 @@ describe.skipIf(!browserAvailable())('portal: accessibility', () => {
       await visit(orgPage('all-tokens'), 'All tokens');
       await page.getByRole('row', { name: /Nightly export/ }).waitFor();
       await expectNoAxeViolations(page, 'All tokens');
+    });
+
+    it('a token’s page, with its chart, its numbers and the credits form', async () => {
+      await visit(`${orgPage('tokens')}/${tokenId}`, 'CI deploy');
+      await page.locator('.recharts-bar-rectangle').first().waitFor();
+      await page.getByRole('form', { name: 'Change the credits' }).waitFor();
+      await page.getByText('Show the numbers').click();
+      await expectNoAxeViolations(page, 'the token page');
+    });
+
+    it('the usage overview', async () => {
+      await visit(orgPage('usage'), 'Usage');
+      await page.getByRole('region', { name: 'Busiest tokens' }).getByRole('link', { name: 'CI deploy' }).waitFor();
+      await page.locator('.recharts-bar-rectangle').first().waitFor();
+      await page.getByText('Show the numbers').click();
+      await expectNoAxeViolations(page, 'the usage overview');
     });
 
     it('members and service accounts', async () => {
@@ -220,6 +258,9 @@ describe.skipIf(!browserAvailable())('portal: accessibility', () => {
         await visit(orgPage('tokens'), 'My tokens');
         await page.getByRole('row', { name: /Nightly export/ }).waitFor();
         await expectNoAxeViolations(page, 'My tokens on a phone');
+        await visit(`${orgPage('tokens')}/${tokenId}`, 'CI deploy');
+        await page.locator('.recharts-bar-rectangle').first().waitFor();
+        await expectNoAxeViolations(page, 'a token’s page on a phone');
       } finally {
         await page.setViewportSize({ width: 1280, height: 900 });
       }

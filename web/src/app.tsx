@@ -8,10 +8,12 @@ import { AuditLogPage } from './pages/audit-log.js';
 import { MembersPage } from './pages/members.js';
 import { MyTokensPage } from './pages/my-tokens.js';
 import { OrgSettingsPage } from './pages/org-settings.js';
+import { OrgUsagePage } from './pages/org-usage.js';
 import { RolesPage } from './pages/roles.js';
 import { SetupPage } from './pages/setup.js';
 import { SignInPage } from './pages/sign-in.js';
 import { SiteAdminPage } from './pages/site-admin.js';
+import { TokenPage } from './pages/token.js';
 import { WebhooksPage } from './pages/webhooks.js';
 import { Link, match, navigate, useLocation } from './router.js';
 import { OrgContext, SessionContext, switcherOrgs, useSession, type Session } from './session.js';
@@ -103,6 +105,7 @@ const ORG_PAGES: Record<string, () => ReactNode> = {
   audit: () => <AuditLogPage />,
   settings: () => <OrgSettingsPage />,
   webhooks: () => <WebhooksPage />,
+  usage: () => <OrgUsagePage />,
 };
 
 function Routes({ path }: { path: string }) {
@@ -120,6 +123,14 @@ function Routes({ path }: { path: string }) {
   }
   if (path === '/admin') {
     return <Layout org={null}>{me.user.site_admin ? <SiteAdminPage /> : <NotFound />}</Layout>;
+  }
+  const tokenRoute = match('/orgs/:org/tokens/:id', path);
+  if (tokenRoute) {
+    return (
+      <OrgPage orgId={tokenRoute.org as string}>
+        <TokenPage tokenId={tokenRoute.id as string} />
+      </OrgPage>
+    );
   }
   const orgRoute = match('/orgs/:org/:section', path);
   const page = orgRoute ? ORG_PAGES[orgRoute.section as string] : undefined;

@@ -1,6 +1,6 @@
 /** Dates as people read them in the portal: relative ("in 3 days", "5 minutes ago") and absolute. */
 
-const DAY_MS = 86_400_000;
+export const DAY_MS = 86_400_000;
 
 const relative = new Intl.RelativeTimeFormat(undefined, { numeric: 'auto' });
 const absolute = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });

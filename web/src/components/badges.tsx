@@ -37,3 +37,15 @@ export function ImpersonationTag() {
 export function KindLabel({ kind }: { kind: Token['kind'] }) {
   return <span className="kind">{kind === 'jwt' ? 'JWT' : 'API key'}</span>;
 }
+
+export function ScopeChips({ scopes }: { scopes: string[] }) {
+  return (
+    <ul className="chips" aria-label="Scopes">
+      {scopes.map((s) => (
+        <li key={s} className="chip">
+          {s}
+        </li>
+      ))}
+    </ul>
+  );
+}

@@ -2,10 +2,13 @@ import { useId, useMemo, useState, type FormEvent } from 'react';
 import { api, ApiError, orgPath } from '../api.js';
 import { addDays, dateInputValue, formatDate } from '../format.js';
 import { useAction, useResource } from '../hooks.js';
+import { creditsDraft, creditsFromDraft, rateLimitDraft, rateLimitFromDraft, type CreditsDraft, type RateLimitDraft } from '../limits.js';
 import { groupScopes, humanResource } from '../scopes.js';
 import type { Org, Page, Scope, TokenKind, TokenWithSecret } from '../types.js';
+import { CreditsFields } from './credits-fields.js';
 import { Dialog } from './dialog.js';
 import { ErrorNote, FieldError, Loading, unplaced } from './problem.js';
+import { RateLimitsEditor } from './rate-limits-editor.js';
 import { SecretPanel } from './secret-panel.js';
 
 /** Whose token this is: the caller's own, a member's (impersonation) or a service account's. */
@@ -16,7 +19,7 @@ export type TokenTarget =
 
 type Expiration = { type: 'preset'; days: number } | { type: 'custom' } | { type: 'never' };
 
-const FIELDS = ['name', 'description', 'scopes', 'expires_in_days', 'expires_at', 'kind', 'ip_allowlist'];
+const FIELDS = ['name', 'description', 'scopes', 'expires_in_days', 'expires_at', 'kind', 'ip_allowlist', 'rate_limits', 'usage_limit'];
 
 function endpoint(org: Org, target: TokenTarget): string {
   if (target.type === 'member') return orgPath(org.id, `/members/${encodeURIComponent(target.userId)}/tokens`);
@@ -79,6 +82,8 @@ function CreateTokenForm({ org, target, onCancel, onCreated }: { org: Org; targe
   const [customDate, setCustomDate] = useState(() => dateInputValue(addDays(new Date(), Math.min(30, policy.max_lifetime_days))));
   const [kind, setKind] = useState<TokenKind>(policy.allowed_kinds[0] ?? 'api_key');
   const [ips, setIps] = useState('');
+  const [rateLimits, setRateLimits] = useState<RateLimitDraft[]>(() => policy.default_rate_limits.map(rateLimitDraft));
+  const [credits, setCredits] = useState<CreditsDraft>(() => creditsDraft(null));
   const action = useAction();
   const [missing, setMissing] = useState<ApiError | null>(null);
   const error = missing ?? action.error;
@@ -120,6 +125,10 @@ function CreateTokenForm({ org, target, onCancel, onCreated }: { org: Org; targe
     const allowlist = ips.split(/[\s,]+/).filter(Boolean);
     if (allowlist.length > 0) body.ip_allowlist = allowlist;
     if (target.type === 'service_account') body.owner_id = target.id;
+    // Always sent: an emptied list means "no limits", where leaving it out would mean the org's defaults.
+    body.rate_limits = rateLimits.map(rateLimitFromDraft);
+    const usageLimit = creditsFromDraft(credits);
+    if (usageLimit) body.usage_limit = usageLimit;
     const result = await action.run(() => api.post<TokenWithSecret>(endpoint(org, target), body));
     if (result) onCreated(result);
   };
@@ -242,6 +251,28 @@ function CreateTokenForm({ org, target, onCancel, onCreated }: { org: Org; targe
         <input id={ids.ips} value={ips} onChange={(e) => setIps(e.target.value)} placeholder="e.g. 203.0.113.7, 10.0.0.0/8" />
         <FieldError error={error} field="ip_allowlist" id={ids.errors} />
       </div>
+
+      <RateLimitsEditor
+        legend="Rate limits"
+        hint={
+          policy.default_rate_limits.length > 0
+            ? "How often it may be used. Filled in from the organization's defaults; they cannot be changed after creation."
+            : 'How often it may be used, e.g. 100 uses per minute. They cannot be changed after creation.'
+        }
+        drafts={rateLimits}
+        onChange={setRateLimits}
+        error={error}
+        fields={['rate_limits']}
+        errorId={ids.errors}
+      />
+
+      <fieldset className="field">
+        <legend>
+          Usage credits <span className="muted">(optional)</span>
+        </legend>
+        <p className="hint">A budget of valid uses: once spent, the token is refused until its refill. An admin can top it up later.</p>
+        <CreditsFields draft={credits} onChange={setCredits} error={error} errorId={ids.errors} />
+      </fieldset>
 
       <ErrorNote error={unplaced(error, FIELDS)} />
       <div className="actions">

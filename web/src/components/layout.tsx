@@ -7,6 +7,7 @@ import type { MyOrg, Permission } from '../types.js';
 export const ORG_SECTIONS: { path: string; label: string; needs: Permission[] | null }[] = [
   { path: 'tokens', label: 'My tokens', needs: null },
   { path: 'all-tokens', label: 'All tokens', needs: ['tokens.manage'] },
+  { path: 'usage', label: 'Usage', needs: ['tokens.manage'] },
   { path: 'members', label: 'Members', needs: ['members.manage', 'tokens.manage', 'tokens.impersonate'] },
   { path: 'roles', label: 'Roles', needs: ['roles.manage', 'members.manage'] },
   { path: 'audit', label: 'Audit log', needs: ['audit.read'] },

@@ -1,5 +1,5 @@
 import { useEffect, useRef } from 'react';
-import type { ApiError } from '../api.js';
+import { ApiError } from '../api.js';
 
 /** What a person can do about an error code, added to the server's own detail. */
 const ADVICE: Record<string, string> = {
@@ -45,6 +45,17 @@ function FieldErrorText({ id, detail }: { id: string; detail: string }) {
       {detail}
     </p>
   );
+}
+
+/**
+ * A schema refusal in the form's words. The server's sentence starts with the raw field
+ * ("rate_limits.1.window_seconds must be at most 86400."); `advice` says instead what to type into
+ * the field by that name. The server's other sentences (a name used twice, say) are kept.
+ */
+export function inFormWords(error: ApiError | null, advice: (field: string) => string | undefined): ApiError | null {
+  const words = error?.field ? advice(error.field) : undefined;
+  if (!error || words === undefined || !error.detail.startsWith(error.field ?? '')) return error;
+  return new ApiError(error.status, error.code, words, error.field);
 }
 
 /** Whether a form-level error box should show (the error is not already next to a field). */

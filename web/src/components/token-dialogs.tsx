@@ -6,7 +6,7 @@ import { ConfirmDialog, Dialog } from './dialog.js';
 import { ErrorNote } from './problem.js';
 import { SecretPanel } from './secret-panel.js';
 
-export function tokenPath(token: Token, action = ''): string {
+export function tokenPath(token: Pick<Token, 'org_id' | 'id'>, action = ''): string {
   return orgPath(token.org_id, `/tokens/${encodeURIComponent(token.id)}${action ? `/${action}` : ''}`);
 }
 

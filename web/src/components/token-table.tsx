@@ -1,11 +1,13 @@
 import { useState } from 'react';
 import { api } from '../api.js';
-import { formatDateTime, fromNow } from '../format.js';
 import { useAction } from '../hooks.js';
+import { limitsSummary } from '../limits.js';
 import type { Org, Token } from '../types.js';
-import { ExpiryBadge, ImpersonationTag, KindLabel, StatusBadge } from './badges.js';
+import { ExpiryBadge, ImpersonationTag, KindLabel, ScopeChips, StatusBadge } from './badges.js';
 import { ErrorNote } from './problem.js';
 import { RenameForm, RevokeDialog, RotateDialog, tokenPath } from './token-dialogs.js';
+import { TokenLink } from './token-link.js';
+import { When } from './when.js';
 
 type Open = { kind: 'revoke' | 'rotate'; token: Token } | null;
 
@@ -18,9 +20,21 @@ type TokenTableProps = {
   caption: string;
 };
 
-function When({ iso }: { iso: string | null }) {
-  if (!iso) return <span className="muted">Never</span>;
-  return <time dateTime={iso} title={formatDateTime(iso)}>{fromNow(iso)}</time>;
+/** "100/min · 1,000 credits left" under the scopes, each part kept on one line; nothing without limits. */
+function Limits({ token }: { token: Token }) {
+  const parts = limitsSummary(token);
+  if (parts.length === 0) return null;
+  return (
+    <span className="secondary-line token-limits">
+      {parts.map((part, i) => (
+        // Two limits may read alike ("100/min" under two names), so the position is the key.
+        <span key={i}>
+          {i > 0 ? ' · ' : null}
+          <span className="limit-part">{part}</span>
+        </span>
+      ))}
+    </span>
+  );
 }
 
 /** The token list of "My tokens" and "All tokens", with the per-token actions. Cards on narrow screens. */
@@ -45,7 +59,7 @@ export function TokenTable({ org, tokens, onChanged, owners, caption }: TokenTab
               <th scope="col">Name</th>
               {owners ? <th scope="col">Owner</th> : null}
               <th scope="col">Token</th>
-              <th scope="col">Scopes</th>
+              <th scope="col">Scopes and limits</th>
               <th scope="col">Expires</th>
               <th scope="col">Last used</th>
               <th scope="col">Status</th>
@@ -71,7 +85,11 @@ export function TokenTable({ org, tokens, onChanged, owners, caption }: TokenTab
                       />
                     ) : (
                       <>
-                        <span className="token-name">{token.name}</span>
+                        <span className="token-name">
+                          <TokenLink orgId={token.org_id} tokenId={token.id}>
+                            {token.name}
+                          </TokenLink>
+                        </span>
                         {token.impersonation ? <ImpersonationTag /> : null}
                         {token.description ? <span className="token-description">{token.description}</span> : null}
                       </>
@@ -94,14 +112,9 @@ export function TokenTable({ org, tokens, onChanged, owners, caption }: TokenTab
                       <KindLabel kind={token.kind} />
                     </span>
                   </td>
-                  <td data-label="Scopes">
-                    <ul className="chips" aria-label="Scopes">
-                      {token.scopes.map((s) => (
-                        <li key={s} className="chip">
-                          {s}
-                        </li>
-                      ))}
-                    </ul>
+                  <td data-label="Scopes and limits">
+                    <ScopeChips scopes={token.scopes} />
+                    <Limits token={token} />
                   </td>
                   <td data-label="Expires">
                     {token.expiring_soon && token.expires_at ? <ExpiryBadge expiresAt={token.expires_at} /> : <When iso={token.expires_at} />}

@@ -1,7 +1,9 @@
 import { useId, useState, type FormEvent } from 'react';
 import { api, orgPath } from '../api.js';
 import { ErrorNote, FieldError, unplaced } from '../components/problem.js';
+import { RateLimitsEditor } from '../components/rate-limits-editor.js';
 import { useAction } from '../hooks.js';
+import { rateLimitDraft, rateLimitFromDraft, type RateLimitDraft } from '../limits.js';
 import { useOrg, useSession } from '../session.js';
 import type { Org, TokenKind, TokenPolicy } from '../types.js';
 
@@ -15,6 +17,7 @@ const POLICY_FIELDS: (keyof TokenPolicy)[] = [
   'warning_window_days',
   'allowed_kinds',
   'accept_x_api_key',
+  'default_rate_limits',
 ];
 
 /** The server names a policy field bare (policy rules) or under token_policy (shape checks). */
@@ -59,6 +62,7 @@ function PolicyForm({ org, onSaved }: { org: Org; onSaved: () => void }) {
   const [name, setName] = useState(org.name);
   const [policy, setPolicy] = useState<TokenPolicy>(org.token_policy);
   const [presets, setPresets] = useState(org.token_policy.expiration_presets_days.join(', '));
+  const [defaultLimits, setDefaultLimits] = useState<RateLimitDraft[]>(() => org.token_policy.default_rate_limits.map(rateLimitDraft));
   const [saved, setSaved] = useState(false);
   const action = useAction();
   const set = <K extends keyof TokenPolicy>(key: K, value: TokenPolicy[K]) => {
@@ -75,7 +79,10 @@ function PolicyForm({ org, onSaved }: { org: Org; onSaved: () => void }) {
       .filter(Boolean)
       .map(Number);
     const result = await action.run(() =>
-      api.patch<Org>(orgPath(org.id), { name, token_policy: { ...policy, expiration_presets_days: presetDays } }),
+      api.patch<Org>(orgPath(org.id), {
+        name,
+        token_policy: { ...policy, expiration_presets_days: presetDays, default_rate_limits: defaultLimits.map(rateLimitFromDraft) },
+      }),
     );
     if (result) {
       setSaved(true);
@@ -135,6 +142,18 @@ function PolicyForm({ org, onSaved }: { org: Org; onSaved: () => void }) {
         </label>
         <FieldError error={action.error} field={fieldNames('allowed_kinds')} id={ids.error} />
       </fieldset>
+      <RateLimitsEditor
+        legend="Default rate limits"
+        hint="What a new token gets when its creator sets none; the create dialog starts from these. Existing tokens keep theirs."
+        drafts={defaultLimits}
+        onChange={(drafts) => {
+          setSaved(false);
+          setDefaultLimits(drafts);
+        }}
+        error={action.error}
+        fields={fieldNames('default_rate_limits')}
+        errorId={ids.error}
+      />
       <ErrorNote error={unplaced(action.error, ['name', ...POLICY_FIELDS.flatMap(fieldNames)])} />
       {saved ? (
         <p className="success" role="status">
