@@ -43,7 +43,8 @@ export type SignInRefusal = { readonly retryAfterMs: number };
  *   checked (the hasher was busy, the store failed) gives it back too.
  *
  * Accounts are keyed by the email as typed (normalized), known or not, so the answers do not
- * tell which emails have accounts. Counters are per process, like every limit of the embedded mode.
+ * tell which emails have accounts. Counters are per process; in a cluster the sign-in service adds
+ * each failure to counts the processes share and raises these to the totals (`raise`).
  */
 export class SignInThrottle {
   private readonly pairs: RateLimiter;
@@ -91,6 +92,15 @@ export class SignInThrottle {
       const oldest = this.familiar.keys().next().value;
       if (oldest !== undefined) this.familiar.delete(oldest);
     }
+  }
+
+  /**
+   * A failed attempt's pair and account as the whole cluster counted them: this process refuses
+   * them as soon as the cluster's totals reach the limits.
+   */
+  raise(attempt: SignInAttempt, totals: { pair?: number; account?: number }, nowMs: number): void {
+    if (totals.pair !== undefined) this.pairs.raise(attempt.pair, totals.pair, nowMs);
+    if (totals.account !== undefined) this.accounts.raise(attempt.account, totals.account, nowMs);
   }
 
   /** The password was never checked: the attempt counts for nothing. */

@@ -3,6 +3,7 @@ import { InvalidToken, RateLimited, Unauthenticated } from '../core/errors.js';
 import type { Caller, RequestMeta } from './access.js';
 import type { ServiceContext } from './context.js';
 import { throttledError } from './limits/counters.js';
+import { shareHit } from './limits/shared.js';
 import { noteRejectedUse } from './rejections.js';
 import { sessionUser } from './sessions.js';
 import { verifyToken } from './verification.js';
@@ -22,20 +23,14 @@ export function refuseThrottledClient(ctx: ServiceContext, ip: string | null): v
 
 /**
  * Counts a presented credential that did not authenticate against its client address, here and,
- * in a cluster, in the count every process shares: the answer raises this process's count, so an
- * address spreading its guesses over the processes is refused once their total reaches the limit
- * (each process learns the total on the next failure it sees; the request never waits for it).
+ * in a cluster, in the count every process shares (`shareHit`): an address spreading its guesses
+ * over the processes is refused once their total reaches the limit.
  */
 export function countFailedAuthentication(ctx: ServiceContext, ip: string | null): void {
   const address = ip ?? 'unknown';
   const limiter = ctx.limits.failedAuthByIp;
   limiter.hit(address, ctx.clock.now());
-  ctx.counters.addShared(`failed-auth:${addressKey(address)}`, limiter.windowMs, ctx.clock.now()).then(
-    (total) => {
-      if (total !== null) limiter.raise(address, total, ctx.clock.now());
-    },
-    (error: unknown) => ctx.log.warn({ err: error }, 'could not share a failed authentication'),
-  );
+  shareHit(ctx, `failed-auth:${addressKey(address)}`, limiter.windowMs, (total, now) => limiter.raise(address, total, now));
 }
 
 /**

@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { randomBase62 } from '../core/base62.js';
+import { addressKey } from '../core/client-address.js';
 import { RateLimited, Unauthenticated } from '../core/errors.js';
 import type { RateLimiter } from '../core/rate-limit.js';
 import { isRefusal } from '../core/sign-in-throttle.js';
@@ -9,6 +10,7 @@ import type { User } from '../core/model.js';
 import { deleteExpiredSessions, deleteSession, findSession, insertSession } from '../store/sessions.js';
 import { findUserByEmail, findUserById } from '../store/users.js';
 import type { RequestMeta } from './access.js';
+import { clearShared, shareHit } from './limits/shared.js';
 import { recordAudit } from './audit.js';
 import type { ServiceContext } from './context.js';
 
@@ -49,6 +51,7 @@ export async function signIn(
   const attempt = throttle.reserve(email, meta.ip, ctx.clock.now());
   if (isRefusal(attempt)) throw new RateLimited(Math.ceil(attempt.retryAfterMs / 1000));
   signInByIp.hit(ipKey, ctx.clock.now());
+  shareHit(ctx, `sign-in:${addressKey(ipKey)}`, signInByIp.windowMs, (total, now) => signInByIp.raise(ipKey, total, now));
   let user: User | undefined;
   let passwordOk: boolean;
   try {
@@ -61,7 +64,9 @@ export async function signIn(
   }
   const now = ctx.clock.now();
   if (!user || !passwordOk || user.status !== 'active' || user.type !== 'user') {
-    // The reservation stays: it was a failure.
+    // The reservation stays: it was a failure, here and in the cluster's counts.
+    shareHit(ctx, `sign-in-pair:${attempt.pair}`, throttle.windowMs, (total, at) => throttle.raise(attempt, { pair: total }, at));
+    shareHit(ctx, `sign-in-account:${attempt.account}`, throttle.windowMs, (total, at) => throttle.raise(attempt, { account: total }, at));
     await recordAudit(
       ctx.db,
       { type: 'system', id: null, impersonatorId: null, meta },
@@ -71,6 +76,7 @@ export async function signIn(
     throw new Unauthenticated('The email or password is wrong.');
   }
   throttle.succeeded(attempt, now);
+  clearShared(ctx, `sign-in-pair:${attempt.pair}`, throttle.windowMs);
   return startSession(ctx, user, meta, previousSession);
 }
 

@@ -34,6 +34,8 @@ export interface UsageCounters {
    * total; null where there is nothing to share (one process) or it cannot be reached.
    */
   addShared(key: string, windowMs: number, nowMs: number): Promise<number | null>;
+  /** Forgets a shared count's current window. */
+  clearShared(key: string, windowMs: number, nowMs: number): Promise<void>;
   close(): Promise<void>;
 }
 

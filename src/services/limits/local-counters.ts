@@ -62,6 +62,8 @@ export class LocalCounters implements UsageCounters {
     return null;
   }
 
+  async clearShared(): Promise<void> {}
+
   async close(): Promise<void> {}
 
   /** A key's counters; its limits are fixed for its life (rotation copies them), but a changed list starts afresh. */

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { slotLength } from '../../core/sliding-window.js';
 import type { LimitStatus, LimitSubject } from '../../core/usage-limits.js';
@@ -186,13 +187,28 @@ export class RedisCounters implements UsageCounters {
   }
 
   async addShared(key: string, windowMs: number, nowMs: number): Promise<number | null> {
-    const window = Math.floor(nowMs / windowMs);
     try {
-      return await this.addCommand(1, `${this.prefix}n:${key}:${window}`, windowMs);
+      return await this.addCommand(1, this.sharedKey(key, windowMs, nowMs), windowMs);
     } catch (error) {
       this.onError(error);
       return null;
     }
+  }
+
+  async clearShared(key: string, windowMs: number, nowMs: number): Promise<void> {
+    try {
+      await this.redis.del(this.sharedKey(key, windowMs, nowMs));
+    } catch (error) {
+      this.onError(error);
+    }
+  }
+
+  /**
+   * Shared counts are kept in fixed windows, the same on every process, under a hash of their key:
+   * keys name emails and client addresses, which Redis has no need to hold.
+   */
+  private sharedKey(key: string, windowMs: number, nowMs: number): string {
+    return `${this.prefix}n:${createHash('sha256').update(key).digest('base64url').slice(0, 32)}:${Math.floor(nowMs / windowMs)}`;
   }
 
   async close(): Promise<void> {

@@ -4,8 +4,9 @@ import type { ServiceContext } from '../../../src/services/context.js';
 import { generateApiKey } from '../../../src/core/token-format.js';
 import type { KeywardError } from '../../../src/core/errors.js';
 import { authenticateToken } from '../../../src/services/authentication.js';
+import { signIn } from '../../../src/services/sessions.js';
 import { verifyToken } from '../../../src/services/verification.js';
-import { makeVerifier, seedOrg } from '../../factories.js';
+import { makeUser, makeVerifier, seedOrg } from '../../factories.js';
 import { json, startTestApp, type TestApp } from '../../harness.js';
 import { redisServerAvailable, startRedis, type TestRedis } from '../../redis.js';
 import { createdToken, NEW_TOKEN } from '../tokens/helpers.js';
@@ -83,6 +84,25 @@ describe.runIf(redisServerAvailable())('shared counters in Redis', () => {
     expect(failures).toBeGreaterThanOrEqual(100);
     expect(failures).toBeLessThanOrEqual(102);
     expect(statuses.slice(-10)).toEqual(Array(10).fill(429));
+  });
+
+  it("holds one budget of failed sign-ins per (account, address) across both processes", async () => {
+    const ip = '198.51.100.9';
+    const user = await makeUser(t.ctx);
+    const wrong = { email: user.email!, password: 'not the password' };
+    const onA = async (password = wrong.password) =>
+      (await t.app.inject({ method: 'POST', url: '/api/v1/session', payload: { ...wrong, password }, remoteAddress: ip })).statusCode;
+    const onB = () => signIn(other, wrong, { ip, userAgent: null }).then(() => 200, (error: KeywardError) => error.status);
+    const statuses: number[] = [];
+    for (let i = 0; i < 8; i++) {
+      statuses.push(await onA(), await onB());
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    const failures = statuses.filter((s) => s === 401).length;
+    // 10 per pair; alone each process would have taken 10 (16 here, all evaluated).
+    expect(failures).toBeGreaterThanOrEqual(10);
+    expect(failures).toBeLessThanOrEqual(11);
+    expect(statuses.slice(-2)).toEqual([429, 429]);
   });
 
   it('fails closed for limited tokens when Redis goes away, leaves the others alone, and recovers', async () => {
