@@ -50,7 +50,13 @@ export type TestApp = {
  * runs as its postgres project), a fake clock and the Fastify app, ready for `inject`.
  */
 export async function startTestApp(
-  options: { env?: Record<string, string>; clock?: FakeClock; logLevel?: string } = {},
+  options: {
+    env?: Record<string, string>;
+    clock?: FakeClock;
+    logLevel?: string;
+    /** False when the suite's requests carry generated strings, not secrets (see `keepSecretsOf`). */
+    keepPresentedSecrets?: boolean;
+  } = {},
 ): Promise<TestApp> {
   const dir = mkdtempSync(join(tmpdir(), 'keyward-test-'));
   const clock = options.clock ?? new FakeClock();
@@ -68,7 +74,7 @@ export async function startTestApp(
     },
   });
   const app = await buildApp(ctx, { logger: { level, stream } });
-  keepSecretsOf(app, ctx);
+  keepSecretsOf(app, ctx, { presented: options.keepPresentedSecrets ?? true });
   await app.ready();
   return {
     app,

@@ -74,18 +74,22 @@ export function capturedLogger(level: string): Logger | undefined {
  * Keeps every secret an app hands out or is handed, whichever test drives it and however (inject
  * or a real socket): the `secret` of a response, its session cookies, the passwords and
  * credentials of a request. Plus the server's own: the pepper and a configured admin password.
+ * `presented: false` keeps only what the server hands out: for suites whose requests carry
+ * generated strings (the fuzzers), which are no one's secrets and recur in what they store.
  */
-export function keepSecretsOf(app: FastifyInstance, ctx: ServiceContext): void {
+export function keepSecretsOf(app: FastifyInstance, ctx: ServiceContext, options: { presented: boolean } = { presented: true }): void {
   if (!dir) return;
   keepSecret('pepper', ctx.pepper.toString('hex'));
   keepSecret('pepper', ctx.pepper.toString('base64url'));
   if (ctx.config.pepper) keepSecret('pepper', ctx.config.pepper);
   if (ctx.config.adminPassword) keepSecret('password', ctx.config.adminPassword);
   app.addHook('onSend', (request, reply, payload, done) => {
-    stringsUnder(request.body, (key) => /password/i.test(key), (password) => keepSecret('password', password));
-    stringsUnder(request.body, (key) => key === 'token', keepCredential);
-    keepPresented(request.headers.authorization);
-    keepPresented(request.headers['x-api-key']);
+    if (options.presented) {
+      stringsUnder(request.body, (key) => /password/i.test(key), (password) => keepSecret('password', password));
+      stringsUnder(request.body, (key) => key === 'token', keepCredential);
+      keepPresented(request.headers.authorization);
+      keepPresented(request.headers['x-api-key']);
+    }
     if (typeof payload === 'string' && String(reply.getHeader('content-type')).includes('json') && payload.includes('"secret"')) {
       stringsUnder(JSON.parse(payload), (key) => key === 'secret', (secret) => keepSecret(kindOf(secret, ctx.config.tokenPrefix), secret));
     }
