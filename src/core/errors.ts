@@ -1,4 +1,4 @@
-import type { LimitStatus } from './usage-limits.js';
+import type { LimitStatus } from './limit-status.js';
 
 /**
  * Every error code Keyward answers with and its one HTTP status (DESIGN §4): shape errors are 400,

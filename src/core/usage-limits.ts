@@ -18,9 +18,6 @@ export type RefillInterval = (typeof REFILL_INTERVALS)[number];
 export type UsageRefill = { amount: number; interval: RefillInterval };
 export type UsageLimit = { remaining: number; refill: UsageRefill | null };
 
-/** One limit after a verify, as the RateLimit header tells it. */
-export type LimitStatus = { name: string; limit: number; window_seconds: number; remaining: number; reset_seconds: number };
-
 /** A client address a token was used from, and when last. */
 export type RecentIp = { ip: string; lastSeenAt: number };
 export const RECENT_IPS = 5;

@@ -1,5 +1,5 @@
 import type { FastifyReply } from 'fastify';
-import type { LimitStatus } from '../core/usage-limits.js';
+import type { LimitStatus } from '../core/limit-status.js';
 
 /**
  * The IETF RateLimit fields (draft-ietf-httpapi-ratelimit-headers): `RateLimit-Policy` names each

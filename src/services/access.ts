@@ -1,4 +1,4 @@
-import type { LimitStatus } from '../core/usage-limits.js';
+import type { LimitStatus } from '../core/limit-status.js';
 import { Forbidden, InsufficientScope, InvalidToken, NotFound } from '../core/errors.js';
 import {
   builtInPermissions,

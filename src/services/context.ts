@@ -1,4 +1,5 @@
 import type { Config } from '../config.js';
+import type { Clock } from './clock.js';
 import { AddressRateLimiter } from '../core/rate-limit.js';
 import { SignInThrottle } from '../core/sign-in-throttle.js';
 import type { Db } from '../store/db.js';
@@ -15,9 +16,7 @@ import type { TokenCache } from './token-cache.js';
 import type { UsageRecorder } from './usage.js';
 import type { VerifierCache } from './verifier-cache.js';
 
-export type Clock = { now(): number };
-
-export const systemClock: Clock = { now: () => Date.now() };
+export { systemClock, type Clock } from './clock.js';
 
 /** Only what services may log: never a secret, never a request body. */
 export type Logger = {

@@ -1,6 +1,6 @@
 import type { PresentedCredential } from '../core/credentials.js';
 import { Forbidden, InsufficientScope, InvalidToken, KeywardError, RateLimited, Unauthenticated } from '../core/errors.js';
-import type { LimitStatus } from '../core/usage-limits.js';
+import type { LimitStatus } from '../core/limit-status.js';
 import type { RequestMeta } from './access.js';
 import { countFailedAuthentication, refuseThrottledClient } from './authentication.js';
 import type { ServiceContext } from './context.js';

@@ -7,7 +7,7 @@ import type { Db, Executor } from '../store/db.js';
 import type { UsageBucketRow } from '../store/schema.js';
 import { recordUsage } from '../store/tokens.js';
 import { addUsageCounts, deleteExpiredUsage, lockTokensForUsage, setRecentIps } from '../store/usage.js';
-import type { Clock } from './context.js';
+import type { Clock } from './clock.js';
 
 export type Usage = { at: number; ip: string | null };
 

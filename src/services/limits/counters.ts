@@ -1,5 +1,6 @@
 import { RateLimited, UsageExceeded } from '../../core/errors.js';
-import type { LimitStatus, LimitSubject } from '../../core/usage-limits.js';
+import type { LimitStatus } from '../../core/limit-status.js';
+import type { LimitSubject } from '../../core/usage-limits.js';
 
 /**
  * The shared counters behind rate limits and credits (DESIGN §5 "Shared counters"): in this

@@ -1,5 +1,6 @@
 import { SlidingWindow } from '../../core/sliding-window.js';
-import type { CreditSeed, LimitStatus, LimitSubject, RateLimit } from '../../core/usage-limits.js';
+import type { LimitStatus } from '../../core/limit-status.js';
+import type { CreditSeed, LimitSubject, RateLimit } from '../../core/usage-limits.js';
 import type { Admission, CreditCount, UsageCounters } from './counters.js';
 
 type Credits = CreditCount & { dirty: boolean };

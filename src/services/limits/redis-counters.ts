@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { slotLength } from '../../core/sliding-window.js';
-import type { LimitStatus, LimitSubject } from '../../core/usage-limits.js';
+import type { LimitStatus } from '../../core/limit-status.js';
+import type { LimitSubject } from '../../core/usage-limits.js';
 import { COUNTERS_UNAVAILABLE, creditKey, type Admission, type CounterState, type CreditCount, type UsageCounters } from './counters.js';
 
 /**
