@@ -10,12 +10,12 @@ import { digestSecret, memoryKey, sameDigest } from '../core/token-hash.js';
 import { effectiveEnd, tokenStatus } from '../core/token-status.js';
 import { hasUsageControls, limitSubject, type LimitSubject } from '../core/usage-limits.js';
 import { describesToken, type VerifyCode } from '../core/verify-codes.js';
-import type { Admission } from './limits/counters.js';
 import { findMembership, findOrgById } from '../store/orgs.js';
 import { findTokenByDigest } from '../store/tokens.js';
 import { findUserById } from '../store/users.js';
 import { rolePermissions, standingIn } from './access.js';
 import type { ServiceContext } from './context.js';
+import { throttleReason, type Admission } from './limits/counters.js';
 import { UNKNOWN_TOKEN, type TokenRecord } from './token-cache.js';
 import { tokensEnabled } from './tokens/rules.js';
 
@@ -146,13 +146,7 @@ function used(ctx: ServiceContext, record: TokenRecord, request: VerifyRequest, 
 
 function admitted(ctx: ServiceContext, record: TokenRecord, request: VerifyRequest, now: number, usage: Admission): VerifyResult {
   if (usage.code === 'VALID') return used(ctx, record, request, now, usage);
-  const reason =
-    usage.code === 'RATE_LIMITED'
-      ? usage.rateLimits.length === 0
-        ? 'The rate limit counters cannot be reached; try again shortly.'
-        : 'The token is over its rate limit.'
-      : 'The token has no usage credits left.';
-  return { valid: false, code: usage.code, record, usage, reason };
+  return { valid: false, code: usage.code, record, usage, reason: throttleReason(usage) };
 }
 
 /**

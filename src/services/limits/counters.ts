@@ -45,9 +45,14 @@ export const creditKey = (key: string, version: number, period: number) => `${ke
 /** The verdict when the counters cannot be asked (Redis unreachable): limited tokens fail closed. */
 export const COUNTERS_UNAVAILABLE: Admission = { code: 'RATE_LIMITED', retryAfterSeconds: 1, rateLimits: [], remaining: null };
 
+/** Why a verify its token's limits held back was refused, in a sentence. */
+export function throttleReason(usage: Admission): string {
+  if (usage.code === 'USAGE_EXCEEDED') return 'The token has no usage credits left.';
+  return usage.rateLimits.length === 0 ? 'The rate limit counters cannot be reached; try again shortly.' : 'The token is over its rate limit.';
+}
+
 /** The 429 for a verify its token's limits held back. */
 export function throttledError(usage: Admission): RateLimited | UsageExceeded {
   if (usage.code === 'USAGE_EXCEEDED') return new UsageExceeded(usage.retryAfterSeconds, usage.rateLimits);
-  const message = usage.rateLimits.length === 0 ? 'The rate limit counters cannot be reached; try again shortly.' : 'The token is over its rate limit.';
-  return new RateLimited(usage.retryAfterSeconds ?? 1, message, usage.rateLimits);
+  return new RateLimited(usage.retryAfterSeconds ?? 1, throttleReason(usage), usage.rateLimits);
 }
