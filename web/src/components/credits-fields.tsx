@@ -2,6 +2,7 @@ import { useId } from 'react';
 import type { ApiError } from '../api.js';
 import type { CreditsDraft } from '../limits.js';
 import type { RefillInterval } from '../types.js';
+import { CountInput } from './count-input.js';
 import { FieldError, inFormWords } from './problem.js';
 
 const ADVICE: Record<string, string> = {
@@ -37,15 +38,7 @@ export function CreditsFields({ draft, onChange, error: refusal, errorId }: Prop
         <div className="grid-3">
           <div className="field">
             <label htmlFor={ids.remaining}>Credits left</label>
-            <input
-              id={ids.remaining}
-              type="number"
-              min={0}
-              inputMode="numeric"
-              value={draft.remaining}
-              onChange={(e) => set({ remaining: e.target.value })}
-              {...about('usage_limit.remaining')}
-            />
+            <CountInput id={ids.remaining} min={0} value={draft.remaining} onChange={(remaining) => set({ remaining })} {...about('usage_limit.remaining')} />
             <FieldError error={error} field="usage_limit.remaining" id={errorId} />
           </div>
           <div className="field">
@@ -60,15 +53,7 @@ export function CreditsFields({ draft, onChange, error: refusal, errorId }: Prop
           {draft.interval ? (
             <div className="field">
               <label htmlFor={ids.amount}>Refill to</label>
-              <input
-                id={ids.amount}
-                type="number"
-                min={1}
-                inputMode="numeric"
-                value={draft.amount}
-                onChange={(e) => set({ amount: e.target.value })}
-                {...about('usage_limit.refill.amount')}
-              />
+              <CountInput id={ids.amount} min={1} value={draft.amount} onChange={(amount) => set({ amount })} {...about('usage_limit.refill.amount')} />
               <FieldError error={error} field={['usage_limit.refill']} id={errorId} />
             </div>
           ) : null}

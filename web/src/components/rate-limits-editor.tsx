@@ -2,6 +2,7 @@ import { useId, type ReactNode } from 'react';
 import type { ApiError } from '../api.js';
 import { rateLimitDraft, WINDOW_UNITS, type RateLimitDraft, type WindowUnit } from '../limits.js';
 import { MAX_RATE_LIMITS } from '../types.js';
+import { CountInput } from './count-input.js';
 import { FieldError, inFormWords } from './problem.js';
 
 const ROW_ADVICE: Record<string, string> = {
@@ -56,26 +57,22 @@ export function RateLimitsEditor({ legend, hint, drafts, onChange, error: refusa
             </div>
             <div className="field">
               <label htmlFor={id('limit')}>Uses</label>
-              <input
+              <CountInput
                 id={id('limit')}
-                type="number"
                 min={1}
-                inputMode="numeric"
                 value={draft.limit}
-                onChange={(e) => update(draft.key, { limit: e.target.value })}
+                onChange={(limit) => update(draft.key, { limit })}
                 aria-invalid={invalid(i, 'limit')}
                 aria-describedby={describedBy(i)}
               />
             </div>
             <div className="field">
               <label htmlFor={id('every')}>Per</label>
-              <input
+              <CountInput
                 id={id('every')}
-                type="number"
                 min={1}
-                inputMode="numeric"
                 value={draft.every}
-                onChange={(e) => update(draft.key, { every: e.target.value })}
+                onChange={(every) => update(draft.key, { every })}
                 aria-invalid={invalid(i, 'window_seconds')}
                 aria-describedby={describedBy(i)}
               />
