@@ -279,6 +279,22 @@ describe.skipIf(!browserAvailable())('portal: accessibility', () => {
       await page.keyboard.press('Escape');
       await dialog.waitFor({ state: 'detached' });
     });
+
+    it('moves the focus to the new secret, selected, once the token is created', async () => {
+      await visit(orgPage('tokens'), 'My tokens');
+      await page.getByRole('button', { name: 'Create token' }).click();
+      const dialog = page.getByRole('dialog', { name: 'Create a token' });
+      await dialog.getByLabel('Name', { exact: true }).fill('Focus check');
+      await dialog.getByRole('checkbox', { name: /devices:read/ }).check();
+      await dialog.getByRole('radio', { name: /^30 days/ }).check();
+      await dialog.getByRole('button', { name: 'Create token' }).click();
+      const panel = page.getByRole('dialog', { name: 'Token created' });
+      const secret = panel.getByTestId('secret');
+      await secret.waitFor();
+      await expect.poll(() => secret.evaluate((input) => input === document.activeElement)).toBe(true);
+      expect(await secret.evaluate((input: HTMLInputElement) => input.value.slice(input.selectionStart ?? 0, input.selectionEnd ?? 0))).toBe(await secret.inputValue());
+      await page.keyboard.press('Escape');
+    });
   });
 
   describe('signed out, as a member, in no organization, and with the server down', () => {

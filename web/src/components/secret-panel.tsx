@@ -63,6 +63,8 @@ export function SecretPanel({ secret, acceptXApiKey, heading = 'Your new token' 
           ref={inputRef}
           className="mono"
           readOnly
+          // The form that asked for it is gone: the focus goes to what there is to take, selected.
+          autoFocus
           value={secret}
           data-testid="secret"
           onFocus={(event) => event.currentTarget.select()}
