@@ -1,5 +1,6 @@
 import { createVerifier, type Verifier } from '@keyward/sdk';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { makeToken } from '../factories.js';
 import { startKeyward, within, type Keyward } from './keyward.js';
 
 /**
@@ -95,6 +96,25 @@ describe('createVerifier', () => {
     for (let i = 0; i < 3; i++) jwtCodes.push((await v.verify(jwt.secret)).code);
     expect(jwtCodes).toEqual(['VALID', 'VALID', 'USAGE_EXCEEDED']);
     expect(k.proxy.verifyCalls() - before).toBe(7);
+  });
+
+  it('takes a JWT online once credits are set on it after it was signed', async () => {
+    const v = await connected();
+    const jwt = await k.token({ kind: 'jwt' });
+    const before = k.proxy.verifyCalls();
+    expect((await v.verify(jwt.secret)).code).toBe('VALID');
+    expect(k.proxy.verifyCalls() - before).toBe(0);
+    const manager = await makeToken(k.t.ctx, k.org, k.owner, { scopes: ['keyward:tokens:write'] });
+    const patched = await k.t.app.inject({
+      method: 'PATCH',
+      url: `/api/v1/orgs/${k.org.id}/tokens/${jwt.id}`,
+      headers: { authorization: `Bearer ${manager.secret}` },
+      payload: { usage_limit: { remaining: 1 } },
+    });
+    expect(patched.statusCode, patched.body).toBe(200);
+    // The feed names the token within a second; from then on every verify asks Keyward, which counts.
+    await within(1000, async () => (await v.verify(jwt.secret)).code === 'USAGE_EXCEEDED');
+    expect(k.proxy.verifyCalls() - before).toBeGreaterThanOrEqual(2);
   });
 
   it('rejects a forged JWT offline without trusting it', async () => {
