@@ -68,6 +68,12 @@ export function nextRefillAt(refill: UsageRefill | null, period: number): number
 /** Stored credits: the count as last written, the period it belongs to and the version of its setting. */
 export type StoredCredits = { remaining: number; refill: UsageRefill | null; period: number; version: number };
 
+/** A token's credits as stored, or null without a usage limit. */
+export function storedCredits(token: { usageRemaining: number | null; usageRefill: UsageRefill | null; usagePeriod: number | null; usageVersion: number }): StoredCredits | null {
+  if (token.usageRemaining === null) return null;
+  return { remaining: token.usageRemaining, refill: token.usageRefill, period: token.usagePeriod ?? 0, version: token.usageVersion };
+}
+
 /** The credits left now by the stored count alone: a refill period that began since tops them up. */
 export function creditsAt(stored: StoredCredits, nowMs: number): number {
   const period = creditPeriod(stored.refill, nowMs);
@@ -89,8 +95,8 @@ export function limitSubject(
   token: { limitKey: string; rateLimits: readonly RateLimit[]; usageRemaining: number | null; usageRefill: UsageRefill | null; usagePeriod: number | null; usageVersion: number },
   nowMs: number,
 ): LimitSubject {
-  if (token.usageRemaining === null) return { key: token.limitKey, rateLimits: token.rateLimits, credits: null };
-  const stored = { remaining: token.usageRemaining, refill: token.usageRefill, period: token.usagePeriod ?? 0, version: token.usageVersion };
+  const stored = storedCredits(token);
+  if (stored === null) return { key: token.limitKey, rateLimits: token.rateLimits, credits: null };
   const period = creditPeriod(stored.refill, nowMs);
   return {
     key: token.limitKey,

@@ -2,7 +2,7 @@ import type { TokenView } from '../../contract/index.js';
 import type { Org, Token, UserType } from '../../core/model.js';
 import { iso, isoRequired } from '../../core/time.js';
 import { effectiveEnd, isExpiringSoon, tokenStatus } from '../../core/token-status.js';
-import { creditPeriod, creditsAt, type RecentIp } from '../../core/usage-limits.js';
+import { creditPeriod, creditsAt, storedCredits, type RecentIp } from '../../core/usage-limits.js';
 import { userTypes } from '../../store/users.js';
 import type { ServiceContext } from '../context.js';
 import type { Usage } from '../usage.js';
@@ -55,8 +55,9 @@ export function tokenView(
 
 /** Credits as this process last counted them, else as last written (with a refill since applied). */
 export function usageLimitView(token: Token, nowMs: number, live: number | undefined): TokenView['usage_limit'] {
-  if (token.usageRemaining === null) return null;
-  const remaining = live ?? creditsAt({ remaining: token.usageRemaining, refill: token.usageRefill, period: token.usagePeriod ?? 0, version: token.usageVersion }, nowMs);
+  const stored = storedCredits(token);
+  if (stored === null) return null;
+  const remaining = live ?? creditsAt(stored, nowMs);
   return { remaining: Math.max(0, remaining), refill: token.usageRefill };
 }
 
